@@ -1,0 +1,54 @@
+# The two commands a user needs (README): `make deploy` and `make test`. Everything else is a step.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+export ANSIBLE_CONFIG := $(abspath ansible.cfg)
+export ZENML_ANALYTICS_OPT_IN := false
+
+.PHONY: setup up down status deploy test test-unit test-integration test-molecule lint sanity build bench lock clean
+
+setup:            ## install Debian packages + the pinned virtualenv (idempotent)
+	@bash scripts/setup.sh
+
+up: setup         ## start the local stack on 127.0.0.1 (idempotent)
+	@scripts/local-stack up
+
+down:             ## stop exactly what `up` started
+	@scripts/local-stack down
+
+status:
+	@scripts/local-stack status
+
+deploy: up        ## the main job: the whole deployment into the local stack
+	$(BIN)/ansible-playbook site.yml
+
+test: setup       ## every test; brings the stack up and down itself
+	@bash scripts/test.sh
+
+test-unit:
+	$(BIN)/python -m pytest -q tests/unit
+
+test-integration: up
+	$(BIN)/python -m pytest -q tests/integration
+
+test-molecule: up
+	@bash scripts/molecule-all.sh
+
+lint:
+	$(BIN)/ansible-lint --profile production
+
+sanity:
+	@bash scripts/sanity.sh
+
+build:
+	$(BIN)/ansible-galaxy collection build --force --output-path /tmp
+
+bench: up
+	$(BIN)/python bench/noop_rerun.py
+
+lock:             ## re-resolve requirements.in into the locked requirements.txt
+	@bash scripts/lock.sh
+
+clean: down
+	rm -rf .local-stack

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The README's test command (make test): unit tests, lint, collection build, ansible-test sanity,
+# integration tests and every molecule scenario, against the local stack it brings up (and down
+# again if it was not already running). Every step runs; the exit code says whether all passed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export PATH="$root/.venv/bin:$PATH" ANSIBLE_CONFIG="$root/ansible.cfg" ZENML_ANALYTICS_OPT_IN=false
+
+started_stack=0
+if ! scripts/local-stack status >/dev/null 2>&1; then
+  scripts/local-stack up || { echo "test: the local stack did not come up"; exit 1; }
+  started_stack=1
+fi
+cleanup() { [ "$started_stack" = 1 ] && scripts/local-stack down; }
+trap cleanup EXIT
+
+passed=0; failed=0; failures=()
+step() {
+  local name=$1; shift
+  echo; echo "=== $name: $*"
+  local t0=$SECONDS
+  if "$@"; then passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - t0)) s)"
+  else failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($((SECONDS - t0)) s)"; fi
+}
+
+step unit          python -m pytest -q -p no:cacheprovider tests/unit
+step lint          ansible-lint --profile production -q
+step build         ansible-galaxy collection build --force --output-path "$(mktemp -d)"
+step sanity        bash scripts/sanity.sh
+step integration   python -m pytest -q -p no:cacheprovider tests/integration
+step molecule      bash scripts/molecule-all.sh
+
+echo
+[ $failed -eq 0 ] || echo "failed steps: ${failures[*]}"
+echo "steps: $passed passed, $failed failed"
+[ $failed -eq 0 ]

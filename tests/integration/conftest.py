@@ -1,0 +1,110 @@
+"""Fixtures for integration tests: they run against the local stack (scripts/local-stack up).
+
+The stack must already be up (the test command starts it); tests never start services themselves.
+`run_playbook` drives real ansible-playbook runs from the repository root and parses the recap.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+STACK_DIR = Path(os.environ.get("LLMTWIN_STACK_DIR", REPO / ".local-stack")).resolve()
+BIN = Path(sys.executable).parent
+RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
+                   r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
+
+
+@dataclass
+class Stack:
+    dir: Path
+    mongo_host: str = "127.0.0.1"
+    mongo_port: int = 27017
+    aws_endpoint_url: str = "http://127.0.0.1:5005"
+    registry: str = "127.0.0.1:5000"
+    registry_user: str = "AWS"
+    registry_password: str = "123456789012-auth-token"
+    region: str = "us-east-1"
+
+    @property
+    def mongo_admin_password(self) -> str:
+        return (self.dir / "secrets" / "mongo_admin_password").read_text().strip()
+
+    @property
+    def docker_host(self) -> str:
+        return f"unix://{self.dir / 'run' / 'docker.sock'}"
+
+    @property
+    def zenml_config_path(self) -> Path:
+        return self.dir / "zenml"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.dir / "qdrant"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a subprocess that talks to the stack (dummy AWS keys are moto's)."""
+        return {
+            **os.environ,
+            "LLMTWIN_STACK_DIR": str(self.dir),
+            "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+            "DOCKER_HOST": self.docker_host,
+            "ZENML_CONFIG_PATH": str(self.zenml_config_path),
+            "ZENML_ANALYTICS_OPT_IN": "false",
+        }
+
+
+@pytest.fixture(scope="session")
+def stack() -> Stack:
+    if not (STACK_DIR / "run" / "mongo.pid").exists():
+        pytest.fail(f"the local stack is not up (no {STACK_DIR}/run/mongo.pid): run scripts/local-stack up")
+    return Stack(dir=STACK_DIR)
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    stdout: str
+    stderr: str
+    recap: dict[str, dict[str, int]]
+
+    @property
+    def changed(self) -> int:
+        return sum(h["changed"] for h in self.recap.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(h["failed"] + h["unreachable"] for h in self.recap.values())
+
+    def __str__(self) -> str:  # what pytest shows when an assertion on a run fails
+        return f"rc={self.rc}\n--- stdout ---\n{self.stdout[-6000:]}\n--- stderr ---\n{self.stderr[-3000:]}"
+
+
+def run_playbook(playbook: str | Path, *args: str, extra_vars: dict | None = None, env: dict | None = None,
+                 timeout: int = 900) -> PlaybookRun:
+    """ansible-playbook PLAYBOOK ARGS... from the repository root, with the local inventory."""
+    import json
+
+    cmd = [str(BIN / "ansible-playbook"), str(playbook), *args]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
+                          env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1", **(env or {})})
+    recap = {m[0]: dict(zip(("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored"),
+                            map(int, m[1:])))
+             for m in RECAP.findall(proc.stdout)}
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, recap)
+
+
+@pytest.fixture(scope="session")
+def playbook():
+    return run_playbook

@@ -1,0 +1,7 @@
+"""Unit tests import the collection as ansible would: ansible_collections.llmtwin.deploy.*"""
+import sys
+from pathlib import Path
+
+COLLECTIONS = Path(__file__).resolve().parents[2] / "collections"
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))
