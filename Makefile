@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 export ZENML_ANALYTICS_OPT_IN := false
+export LLMTWIN_STACK_DIR ?= $(abspath .local-stack)
 
-.PHONY: setup up down status deploy test test-unit test-integration test-molecule lint sanity build bench lock clean
+.PHONY: setup up down status deploy build-prereqs test test-unit test-integration test-molecule lint sanity build bench lock clean
 
 setup:            ## install Debian packages + the pinned virtualenv (idempotent)
 	@bash scripts/setup.sh
@@ -20,8 +21,12 @@ down:             ## stop exactly what `up` started
 status:
 	@scripts/local-stack status
 
-deploy: up        ## the main job: the whole deployment into the local stack
+deploy: up build-prereqs  ## the main job: the whole deployment into the local stack
 	$(BIN)/ansible-playbook site.yml
+
+build-prereqs:    ## what an image build needs here: the base image (no pulls) and the wheelhouse
+	@scripts/local-stack base-image
+	@bash scripts/wheelhouse.sh
 
 test: setup       ## every test; brings the stack up and down itself
 	@bash scripts/test.sh

@@ -6,6 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 export PATH="$root/.venv/bin:$PATH" ANSIBLE_CONFIG="$root/ansible.cfg" ZENML_ANALYTICS_OPT_IN=false
+# molecule runs playbooks from a temporary inventory: name the stack folder explicitly
+export LLMTWIN_STACK_DIR="${LLMTWIN_STACK_DIR:-$root/.local-stack}"
 
 started_stack=0
 if ! scripts/local-stack status >/dev/null 2>&1; then
@@ -24,6 +26,7 @@ step() {
   else failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($((SECONDS - t0)) s)"; fi
 }
 
+step prereqs       bash -c 'scripts/local-stack base-image && bash scripts/wheelhouse.sh'
 step unit          python -m pytest -q -p no:cacheprovider tests/unit
 step lint          ansible-lint --profile production -q
 step build         ansible-galaxy collection build --force --output-path "$(mktemp -d)"

@@ -1,0 +1,309 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LLM Twin deploy team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared pieces of the qdrant_* modules: connection options, client factory, error translation,
+and the pure functions that turn collection info into comparable plain data."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+import warnings
+
+from ansible.module_utils.basic import AnsibleFallbackNotFound, missing_required_lib
+from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import MASK, mask_uri
+
+try:
+    from qdrant_client import QdrantClient, models
+    from qdrant_client.http.exceptions import ApiException, ResponseHandlingException, UnexpectedResponse
+    from pydantic import TypeAdapter, ValidationError
+    HAS_QDRANT = True
+    QDRANT_IMPORT_ERROR = None
+except ImportError as exc:  # the module reports it through missing_required_lib
+    HAS_QDRANT = False
+    QDRANT_IMPORT_ERROR = exc
+
+DISTANCES = ("Cosine", "Euclid", "Dot", "Manhattan")
+PAYLOAD_SCHEMA_TYPES = ("keyword", "integer", "float", "geo", "text", "bool", "datetime", "uuid")
+SPARSE_MODIFIERS = ("none", "idf")
+# What the embedded engine (path mode) accepts but does not apply; a server applies all of them.
+SERVER_ONLY_OPTIONS = ("hnsw_config", "optimizers_config", "quantization_config", "payload_indexes",
+                       "on_disk_payload", "shard_number", "replication_factor", "write_consistency_factor")
+LOCK_MARKER = "is already accessed by another instance"
+
+
+class QdrantModuleError(Exception):
+    """A failure already phrased for the user ("Failed to <action> <resource>: <cause>")."""
+
+
+def qdrant_argument_spec():
+    return dict(
+        url=dict(type="str", no_log=False),
+        api_key=dict(type="str", no_log=True, fallback=(_env_fallback, ["QDRANT_API_KEY", "QDRANT_APIKEY"])),
+        path=dict(type="path"),
+        timeout=dict(type="int", default=30),
+    )
+
+
+def _env_fallback(*names):
+    # Like ansible's env_fallback, but an empty variable counts as unset.
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
+QDRANT_MUTUALLY_EXCLUSIVE = [("url", "path")]
+QDRANT_REQUIRED_ONE_OF = [("url", "path")]
+
+
+def check_sdk(module):
+    if not HAS_QDRANT:
+        module.fail_json(msg=missing_required_lib("qdrant-client"), exception=None)
+    if module.params["timeout"] is not None and module.params["timeout"] <= 0:
+        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % module.params["timeout"])
+
+
+def is_embedded(module):
+    return bool(module.params.get("path"))
+
+
+def connect(module):
+    """A QdrantClient for a server (url + api_key) or for the embedded engine (path).
+
+    The embedded engine locks its folder for one client at a time; another process holding it is
+    waited for (up to `timeout`) rather than failed at once, so serial tasks never trip over each other.
+    """
+    params = module.params
+    timeout = params["timeout"]
+    if params.get("path"):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return QdrantClient(path=params["path"])
+            except RuntimeError as exc:
+                if LOCK_MARKER not in to_text(exc) or time.monotonic() > deadline:
+                    raise QdrantModuleError("Failed to open the embedded Qdrant store %s: %s"
+                                            % (params["path"], to_text(exc)))
+                time.sleep(0.2)
+            except (OSError, ValueError) as exc:
+                raise QdrantModuleError("Failed to open the embedded Qdrant store %s: %s" % (params["path"], exc))
+    with warnings.catch_warnings():
+        # "Api key is used with an insecure connection" is about http:// URLs: the module warns itself.
+        warnings.simplefilter("ignore")
+        client = QdrantClient(url=params["url"], api_key=params.get("api_key") or None, timeout=timeout,
+                              check_compatibility=False)
+    if params.get("api_key") and params["url"].startswith("http://") and not _is_loopback(params["url"]):
+        module.warn("api_key is sent over plain http to %s; use an https URL" % mask_uri(params["url"]))
+    return client
+
+
+def _is_loopback(url):
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+    return host in ("localhost", "127.0.0.1", "[::1]")
+
+
+def close(client):
+    if client is not None:
+        try:
+            client.close()
+        except Exception:  # pylint: disable=broad-except  # closing must never mask the real result
+            pass
+
+
+def describe_error(exc, api_key=None):
+    """One line that says what went wrong, never a traceback and never the API key."""
+    if HAS_QDRANT and isinstance(exc, UnexpectedResponse):
+        detail = _response_detail(exc)
+        if exc.status_code in (401, 403):
+            text = "authentication failed (HTTP %s): check api_key" % exc.status_code
+            if detail:
+                text += " (%s)" % detail
+        else:
+            text = "HTTP %s %s" % (exc.status_code, detail or exc.reason_phrase)
+    elif HAS_QDRANT and isinstance(exc, ResponseHandlingException):
+        source = getattr(exc, "source", None)
+        text = "cannot reach the Qdrant server: %s" % (to_text(source) if source else to_text(exc))
+        if not source or "timed out" in text.lower() or "timeout" in type(source).__name__.lower():
+            text += " (timeout, check url and network)"
+    else:
+        text = to_text(exc) or type(exc).__name__
+    text = mask_uri(text)
+    if api_key:
+        text = text.replace(api_key, MASK)
+    return text
+
+
+def _response_detail(exc):
+    try:
+        body = exc.structured()
+        status = body.get("status") if isinstance(body, dict) else None
+        if isinstance(status, dict) and status.get("error"):
+            return to_text(status["error"])
+    except Exception:  # pylint: disable=broad-except  # a body that is not JSON: fall back to raw text
+        pass
+    content = to_text(getattr(exc, "content", b"") or b"", errors="replace").strip()
+    return content[:300]
+
+
+def sdk_errors():
+    """The exceptions a qdrant-client call raises for server, network and input problems."""
+    if not HAS_QDRANT:
+        return (QdrantModuleError,)
+    return (QdrantModuleError, ApiException, UnexpectedResponse, ResponseHandlingException, ValueError, RuntimeError, OSError)
+
+
+# ------------------------------------------------------------------ pure helpers (unit-tested)
+
+def canonical_distance(value, where):
+    lowered = {d.lower(): d for d in DISTANCES}
+    if not isinstance(value, str) or value.lower() not in lowered:
+        raise QdrantModuleError("%s.distance must be one of %s, got %r" % (where, ", ".join(DISTANCES), value))
+    return lowered[value.lower()]
+
+
+def validate_vector(spec, where):
+    """A vector spec {size, distance, on_disk} checked and normalized; raises QdrantModuleError."""
+    if not isinstance(spec, dict):
+        raise QdrantModuleError("%s must be a dict with size and distance, got %r" % (where, spec))
+    unknown = sorted(set(spec) - {"size", "distance", "on_disk"})
+    if unknown:
+        raise QdrantModuleError("%s has unknown keys %s; expected size, distance, on_disk" % (where, ", ".join(unknown)))
+    size = spec.get("size")
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        raise QdrantModuleError("%s.size must be a positive integer, got %r" % (where, spec.get("size")))
+    if size <= 0:
+        raise QdrantModuleError("%s.size must be a positive integer, got %s" % (where, size))
+    on_disk = spec.get("on_disk")
+    if on_disk is not None and not isinstance(on_disk, bool):
+        raise QdrantModuleError("%s.on_disk must be a boolean, got %r" % (where, on_disk))
+    return {"size": size, "distance": canonical_distance(spec.get("distance"), where), "on_disk": on_disk}
+
+
+def validate_sparse(spec, where):
+    spec = spec or {}
+    if not isinstance(spec, dict):
+        raise QdrantModuleError("%s must be a dict (on_disk, modifier), got %r" % (where, spec))
+    unknown = sorted(set(spec) - {"on_disk", "modifier"})
+    if unknown:
+        raise QdrantModuleError("%s has unknown keys %s; expected on_disk, modifier" % (where, ", ".join(unknown)))
+    modifier = spec.get("modifier")
+    if modifier is not None and modifier not in SPARSE_MODIFIERS:
+        raise QdrantModuleError("%s.modifier must be one of %s, got %r" % (where, ", ".join(SPARSE_MODIFIERS), modifier))
+    return {"on_disk": spec.get("on_disk"), "modifier": modifier}
+
+
+def validate_payload_indexes(indexes):
+    result = {}
+    for field, schema in (indexes or {}).items():
+        if schema not in PAYLOAD_SCHEMA_TYPES:
+            raise QdrantModuleError("payload_indexes.%s: unknown payload schema type %r; Qdrant knows %s"
+                                    % (field, schema, ", ".join(PAYLOAD_SCHEMA_TYPES)))
+        result[field] = schema
+    return result
+
+
+def validate_model(option, value, model):
+    """Check a pass-through config dict against the SDK's model (unknown keys and bad types fail)."""
+    if value is None:
+        return None
+    try:
+        if isinstance(model, TypeAdapter):
+            parsed = model.validate_python(value)
+        else:
+            parsed = model(**value)
+    except (ValidationError, TypeError) as exc:
+        errors = exc.errors() if isinstance(exc, ValidationError) else [{"loc": (), "msg": to_text(exc)}]
+        text = "; ".join("%s: %s" % (".".join(str(p) for p in e.get("loc", ())) or "value", e.get("msg")) for e in errors[:3])
+        raise QdrantModuleError("%s is not valid: %s" % (option, text))
+    return parsed.model_dump(mode="json", exclude_none=True)
+
+
+def quantization_adapter():
+    return TypeAdapter(models.QuantizationConfig)
+
+
+def _vector_from_json(params):
+    return {"size": params.get("size"), "distance": params.get("distance"), "on_disk": params.get("on_disk")}
+
+
+def normalize_info(name, info, aliases=None):
+    """Collection info (the REST `result` object, as JSON data) -> the module's plain view of it."""
+    config = info.get("config") or {}
+    params = config.get("params") or {}
+    vectors = params.get("vectors")
+    single = None
+    named = {}
+    if isinstance(vectors, dict) and "size" in vectors:
+        single = _vector_from_json(vectors)
+    elif isinstance(vectors, dict):
+        named = dict((k, _vector_from_json(v)) for k, v in sorted(vectors.items()))
+    sparse = {}
+    for sname, sparams in sorted((params.get("sparse_vectors") or {}).items()):
+        sparams = sparams or {}
+        sparse[sname] = {"on_disk": (sparams.get("index") or {}).get("on_disk"), "modifier": sparams.get("modifier")}
+    indexes = {}
+    for field, schema in sorted((info.get("payload_schema") or {}).items()):
+        indexes[field] = schema.get("data_type") if isinstance(schema, dict) else schema
+    return {
+        "name": name,
+        "exists": True,
+        "status": info.get("status"),
+        "points_count": info.get("points_count"),
+        "vectors": single,
+        "named_vectors": named,
+        "sparse_vectors": sparse,
+        "on_disk_payload": params.get("on_disk_payload"),
+        "shard_number": params.get("shard_number"),
+        "replication_factor": params.get("replication_factor"),
+        "write_consistency_factor": params.get("write_consistency_factor"),
+        "hnsw_config": config.get("hnsw_config") or {},
+        "optimizers_config": config.get("optimizer_config") or {},
+        "quantization_config": config.get("quantization_config"),
+        "payload_indexes": indexes,
+        "aliases": sorted(aliases or []),
+    }
+
+
+def absent_view(name):
+    return {"name": name, "exists": False}
+
+
+def to_json_data(obj):
+    """A pydantic model from the SDK -> plain JSON data (what the REST API returned)."""
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    return obj
+
+
+def aliases_by_collection(alias_list):
+    """[{alias_name, collection_name}] -> {collection: [alias, ...]}."""
+    result = {}
+    for item in alias_list:
+        result.setdefault(item["collection_name"], []).append(item["alias_name"])
+    return result
+
+
+def list_aliases(client):
+    return [{"alias_name": a.alias_name, "collection_name": a.collection_name} for a in client.get_aliases().aliases]
+
+
+def list_collection_names(client):
+    return sorted(c.name for c in client.get_collections().collections)
+
+
+def read_collection(client, name, alias_list=None, names=None):
+    """The plain view of one collection, or {name, exists: False}. An alias of that name is not it."""
+    if name not in (names if names is not None else list_collection_names(client)):
+        return absent_view(name)
+    info = to_json_data(client.get_collection(name))
+    if alias_list is None:
+        alias_list = list_aliases(client)
+    return normalize_info(name, info, aliases_by_collection(alias_list).get(name, []))
