@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LLM Twin deploy team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The MongoDB backend: shared connection options, the client factory and error translation."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import json
+import sys
+import traceback
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
+
+# pymongo is imported on first use (load_pymongo), after the module's input is validated: bad input
+# fails without paying for the import, and a plain TCP connection can skip pyOpenSSL (see below).
+pymongo = None
+pymongo_errors = None
+PYMONGO_IMPORT_ERROR = None
+
+AUTH_FAILED = 18
+NAMESPACE_NOT_FOUND = 26
+SYSTEM_DATABASES = frozenset(("admin", "local", "config", "$external"))
+INDEX_DIRECTIONS = (1, -1, "2d", "2dsphere", "hashed", "text")
+
+
+def mongodb_argument_spec(**extra):
+    """The connection options every mongodb_* module accepts, merged with the module's own."""
+    spec = dict(
+        login_uri=dict(type="str", no_log=True, fallback=(env_fallback, ["MONGODB_URI"])),
+        login_host=dict(type="str", default="127.0.0.1"),
+        login_port=dict(type="int", default=27017),
+        login_user=dict(type="str", no_log=False, fallback=(env_fallback, ["MONGODB_USER"])),
+        login_password=dict(type="str", no_log=True, fallback=(env_fallback, ["MONGODB_PASSWORD"])),
+        login_database=dict(type="str", default="admin"),
+        auth_mechanism=dict(type="str", default="SCRAM-SHA-256", choices=["SCRAM-SHA-256", "SCRAM-SHA-1"]),
+        tls=dict(type="bool", default=False),
+        tls_ca_file=dict(type="path"),
+        tls_certificate_key_file=dict(type="path", no_log=False),
+        tls_allow_invalid_certificates=dict(type="bool", default=False),
+        connect_timeout=dict(type="int", default=10),
+    )
+    spec.update(extra)
+    return spec
+
+
+def _needs_tls(params):
+    uri = (params.get("login_uri") or "").lower()
+    return bool(params.get("tls")) or uri.startswith("mongodb+srv") or "tls=true" in uri or "ssl=true" in uri
+
+
+def load_pymongo(params):
+    """Import pymongo once; returns False (and keeps the traceback) when it is not installed.
+
+    pymongo prefers pyOpenSSL when installed, which costs ~60 ms of imports (a third of pymongo's);
+    without TLS it is never used, so pymongo is pointed at the standard library's ssl module instead.
+    """
+    global pymongo, pymongo_errors, PYMONGO_IMPORT_ERROR  # pylint: disable=global-statement
+    if pymongo is not None:
+        return True
+    hide_openssl = not _needs_tls(params) and "OpenSSL" not in sys.modules
+    if hide_openssl:
+        sys.modules["OpenSSL"] = None
+    try:
+        import pymongo as _pymongo  # pylint: disable=import-outside-toplevel
+        from pymongo import errors as _errors  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        PYMONGO_IMPORT_ERROR = traceback.format_exc()
+        return False
+    finally:
+        if hide_openssl:
+            del sys.modules["OpenSSL"]
+    pymongo, pymongo_errors = _pymongo, _errors
+    return True
+
+
+def ensure_pymongo(module):
+    if not load_pymongo(module.params):
+        module.fail_json(msg=missing_required_lib("pymongo"), exception=PYMONGO_IMPORT_ERROR)
+
+
+def _client_kwargs(params):
+    timeout_ms = max(1, params["connect_timeout"]) * 1000
+    kwargs = dict(
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=max(timeout_ms, 30000),
+        appname="llmtwin.deploy",
+    )
+    if params["tls"]:
+        kwargs["tls"] = True
+        if params["tls_ca_file"]:
+            kwargs["tlsCAFile"] = params["tls_ca_file"]
+        if params["tls_certificate_key_file"]:
+            kwargs["tlsCertificateKeyFile"] = params["tls_certificate_key_file"]
+        if params["tls_allow_invalid_certificates"]:
+            kwargs["tlsAllowInvalidCertificates"] = True
+    return kwargs
+
+
+def build_client(params, user=None, password=None):
+    """A MongoClient for the module's connection options (or for another user on the same server).
+
+    Pymongo connects lazily: the first command is where connection and authentication errors appear.
+    """
+    kwargs = _client_kwargs(params)
+    user = user if user is not None else params["login_user"]
+    password = password if password is not None else params["login_password"]
+    if user:
+        kwargs.update(username=user, password=password or "", authMechanism=params["auth_mechanism"],
+                      authSource=params["login_database"])
+    if params["login_uri"]:
+        return pymongo.MongoClient(params["login_uri"], **kwargs)
+    # a single named host: talk to it directly instead of discovering a replica set behind it
+    return pymongo.MongoClient(params["login_host"], params["login_port"], directConnection=True, **kwargs)
+
+
+def describe_error(exc, params=None):
+    """One line explaining a pymongo error, with any URI password masked."""
+    if pymongo_errors is not None:
+        if isinstance(exc, pymongo_errors.OperationFailure):
+            if exc.code == AUTH_FAILED:
+                user = (params or {}).get("login_user") or "the given user"
+                return ("authentication failed for %s (check login_user, login_password and login_database)"
+                        % user)
+            detail = (exc.details or {}).get("errmsg") or str(exc)
+            return mask_uri("%s (code %s)" % (detail, exc.code))
+        if isinstance(exc, pymongo_errors.ServerSelectionTimeoutError):
+            where = "the server"
+            if params:
+                where = mask_uri(params.get("login_uri")) or "%s:%s" % (params["login_host"], params["login_port"])
+            return "cannot reach %s within %ss: %s" % (where, params["connect_timeout"] if params else "?",
+                                                        mask_uri(str(exc).split(",", maxsplit=1)[0]))
+        if isinstance(exc, pymongo_errors.ConfigurationError):
+            return "invalid connection settings: %s" % mask_uri(str(exc))
+    return mask_uri(str(exc))
+
+
+def pymongo_exceptions():
+    """The exception classes a module catches around its calls (PyMongoError covers driver errors)."""
+    return (pymongo_errors.PyMongoError, ValueError, TypeError)
+
+
+@contextlib.contextmanager
+def mongo_client(module):
+    """Yield a client and always close it: pymongo's monitor threads otherwise delay the exit."""
+    ensure_pymongo(module)
+    try:
+        client = build_client(module.params)
+    except pymongo_exceptions() as exc:
+        module.fail_json(msg="Failed to connect to MongoDB: %s" % describe_error(exc, module.params))
+    try:
+        yield client
+    finally:
+        close_client(client)
+
+
+def close_client(client):
+    """Close a client and let the interpreter exit at once.
+
+    close() only flags pymongo's monitor threads to stop; they notice within 0.5 s, and pymongo's
+    atexit hook joins them, so every module would idle ~0.5 s at exit. The threads are daemons and
+    the client is closed, so forgetting them is safe.
+    """
+    client.close()
+    executors = getattr(getattr(pymongo, "periodic_executor", None), "_EXECUTORS", None)
+    if isinstance(executors, set):
+        executors.clear()
+
+
+def fail(module, action, exc, **result):
+    module.fail_json(msg="Failed to %s: %s" % (action, describe_error(exc, module.params)), **result)
+
+
+def as_document(value, option):
+    """A mapping option given as a dict or as a JSON object string; None when unset, else an error text."""
+    if value is None or isinstance(value, dict):
+        return value, None
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed, None
+    return None, "%s must be a document (a mapping such as {\"$jsonSchema\": {...}}), got %s" % (
+        option, type(value).__name__)
+
+
+def plain(value):
+    """BSON documents (SON, Int64, floats that are integers) as plain, comparable Python values."""
+    if isinstance(value, dict):
+        return dict((str(k), plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return value
+    return str(value)

@@ -1,0 +1,331 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LLM Twin deploy team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: mongodb_atlas_cluster
+short_description: A MongoDB Atlas Flex or M0 (free) cluster, with its project
+version_added: 1.0.0
+description:
+  - Ensures an Atlas cluster exists through the Atlas Admin API v2 (C(/api/atlas/v2)), in a project found
+    by O(project_id) or O(project_name). A project that does not exist is created when O(org_id) is set.
+  - O(tier=FLEX) manages a Flex cluster (C(/groups/{groupId}/flexClusters), API version 2024-11-13);
+    O(tier=M0) a free cluster (C(/groups/{groupId}/clusters), version 2024-08-05). Serverless instances
+    are retired by Atlas and not supported.
+  - Waits until the cluster's C(stateName) is C(IDLE) (or, when removing it, until it is gone), up to
+    O(wait_timeout) seconds, and returns the SRV connection string. Connection strings returned by Atlas
+    never contain credentials; database users are managed by M(llmtwin.deploy.mongodb_atlas_database_user).
+  - The cloud region and provider of an existing cluster cannot be changed in place; a difference is
+    reported as an error. Termination protection is updated in place.
+  - B(Not exercised against Atlas by this collection's tests.) Atlas cannot run locally, so this module
+    is unit-tested against recorded responses that follow the published Admin API v2 schema.
+author: LLM Twin deploy team (@llmtwin)
+extends_documentation_fragment:
+  - llmtwin.deploy.atlas
+attributes:
+  check_mode:
+    description: Reads the project and cluster and reports what would change; creates nothing.
+    support: full
+  diff_mode:
+    description: Returns the cluster's settings before and after.
+    support: full
+  idempotent:
+    description: A second run with the same options reports no change.
+    support: full
+options:
+  project_id:
+    description: The project (group) ID. Mutually exclusive with O(project_name).
+    type: str
+  project_name:
+    description: The project name, looked up with C(GET /groups/byName/{groupName}).
+    type: str
+  org_id:
+    description: The organization in which a missing O(project_name) is created. Without it a missing project is an error.
+    type: str
+  name:
+    description: The cluster name.
+    type: str
+    required: true
+  tier:
+    description: V(FLEX) for a Flex cluster, V(M0) for the free tier.
+    type: str
+    choices: [FLEX, M0]
+    default: FLEX
+  backing_provider:
+    description: The cloud provider that hosts the cluster.
+    type: str
+    choices: [AWS, GCP, AZURE]
+    default: AWS
+  region:
+    description: The Atlas region name, for example V(US_EAST_1).
+    type: str
+    default: US_EAST_1
+  termination_protection:
+    description: Whether Atlas refuses to delete the cluster.
+    type: bool
+    default: false
+  state:
+    description: Whether the cluster should exist. Deleting a cluster deletes its data.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description: Wait until the cluster is IDLE (or gone, for O(state=absent)).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait; when they pass the module fails, naming the cluster's last state.
+    type: int
+    default: 900
+"""
+
+EXAMPLES = r"""
+- name: A Flex cluster for the LLM Twin
+  llmtwin.deploy.mongodb_atlas_cluster:
+    public_key: "{{ atlas_public_key }}"
+    private_key: "{{ atlas_private_key }}"
+    org_id: 5f1b2c3d4e5f6a7b8c9d0e1f
+    project_name: llm-twin
+    name: twin
+    tier: FLEX
+    region: US_EAST_1
+  register: atlas
+
+- name: The free tier, with a service account
+  llmtwin.deploy.mongodb_atlas_cluster:
+    client_id: "{{ atlas_client_id }}"
+    client_secret: "{{ atlas_client_secret }}"
+    project_id: 65a1b2c3d4e5f6a7b8c9d0e1
+    name: twin-free
+    tier: M0
+"""
+
+RETURN = r"""
+project:
+  description: The project the cluster is in (in check mode, a project about to be created has no id).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The project (group) ID.
+      type: str
+      sample: 65a1b2c3d4e5f6a7b8c9d0e1
+    name:
+      description: The project name.
+      type: str
+      sample: llm-twin
+    org_id:
+      description: The organization ID.
+      type: str
+cluster:
+  description: The cluster after the task (in check mode, as it would be).
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The cluster name.
+      type: str
+      sample: twin
+    id:
+      description: The cluster ID.
+      type: str
+    exists:
+      description: Whether the cluster exists.
+      type: bool
+    tier:
+      description: FLEX or M0.
+      type: str
+    state_name:
+      description: The Atlas state (IDLE, CREATING, UPDATING, DELETING, REPAIRING).
+      type: str
+      sample: IDLE
+    connection_string_srv:
+      description: The SRV connection string, without credentials.
+      type: str
+      sample: mongodb+srv://twin.abcde.mongodb.net
+    mongodb_version:
+      description: The MongoDB version.
+      type: str
+    backing_provider:
+      description: The cloud provider.
+      type: str
+    region:
+      description: The region name.
+      type: str
+    termination_protection:
+      description: Whether termination protection is on.
+      type: bool
+changes:
+  description: What was (or in check mode, would be) done.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.llmtwin.deploy.plugins.module_utils._atlas import (
+    VERSION_CLUSTERS,
+    VERSION_DEFAULT,
+    VERSION_FLEX,
+    AtlasClient,
+    AtlasError,
+    atlas_argument_spec,
+    check_credentials,
+    describe,
+    find_project,
+    path_part,
+)
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
+
+
+def endpoint(tier, project_id, name=None):
+    family = "flexClusters" if tier == "FLEX" else "clusters"
+    path = "/groups/%s/%s" % (path_part(project_id), family)
+    return path + ("/%s" % path_part(name) if name else ""), (VERSION_FLEX if tier == "FLEX" else VERSION_CLUSTERS)
+
+
+def cluster_state(name, tier, document):
+    """A flexClusters or clusters document, flattened to what the module compares and returns."""
+    if not document:
+        return dict(name=name, id=None, exists=False, tier=tier, state_name=None, connection_string_srv=None,
+                    mongodb_version=None, backing_provider=None, region=None, termination_protection=None)
+    if tier == "FLEX":
+        settings = document.get("providerSettings") or {}
+        provider, region = settings.get("backingProviderName"), settings.get("regionName")
+    else:
+        region_config = ((document.get("replicationSpecs") or [{}])[0].get("regionConfigs") or [{}])[0]
+        provider, region = region_config.get("backingProviderName"), region_config.get("regionName")
+    strings = document.get("connectionStrings") or {}
+    return dict(name=document.get("name", name), id=document.get("id"), exists=True, tier=tier,
+                state_name=document.get("stateName"), connection_string_srv=mask_uri(strings.get("standardSrv")),
+                mongodb_version=document.get("mongoDBVersion"), backing_provider=provider, region=region,
+                termination_protection=bool(document.get("terminationProtectionEnabled", False)))
+
+
+def create_body(params):
+    if params["tier"] == "FLEX":
+        return dict(name=params["name"], terminationProtectionEnabled=params["termination_protection"],
+                    providerSettings=dict(backingProviderName=params["backing_provider"], regionName=params["region"]))
+    return dict(name=params["name"], clusterType="REPLICASET",
+                terminationProtectionEnabled=params["termination_protection"],
+                replicationSpecs=[dict(regionConfigs=[dict(
+                    providerName="TENANT", backingProviderName=params["backing_provider"],
+                    regionName=params["region"], priority=7, electableSpecs=dict(instanceSize="M0"))])])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=atlas_argument_spec(
+            project_id=dict(type="str"),
+            project_name=dict(type="str"),
+            org_id=dict(type="str"),
+            name=dict(type="str", required=True),
+            tier=dict(type="str", default="FLEX", choices=["FLEX", "M0"]),
+            backing_provider=dict(type="str", default="AWS", choices=["AWS", "GCP", "AZURE"]),
+            region=dict(type="str", default="US_EAST_1"),
+            termination_protection=dict(type="bool", default=False),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=900),
+        ),
+        required_one_of=[("project_id", "project_name")],
+        mutually_exclusive=[("project_id", "project_name")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    error = check_credentials(params)
+    if error:
+        module.fail_json(msg=error)
+    if params["wait_timeout"] < 0:
+        module.fail_json(msg="wait_timeout must be 0 or more seconds, got %s" % params["wait_timeout"])
+    client = AtlasClient(params)
+    changes = []
+    action = "read project %s" % (params["project_id"] or params["project_name"])
+    try:
+        project = find_project(client, params["project_id"], params["project_name"])
+        if project is None:
+            if params["project_id"] or params["state"] == "absent" or not params["org_id"]:
+                if params["state"] == "absent":
+                    absent = cluster_state(params["name"], params["tier"], None)
+                    module.exit_json(changed=False, project=dict(id=params["project_id"], name=params["project_name"],
+                                                                 org_id=None), cluster=absent, changes=changes)
+                module.fail_json(msg="Failed to find project %s: it does not exist; set org_id to create it"
+                                     % (params["project_id"] or params["project_name"]))
+            changes.append("create project %s" % params["project_name"])
+            project = dict(id=None, name=params["project_name"], orgId=params["org_id"])
+            if not module.check_mode:
+                action = "create project %s" % params["project_name"]
+                project = client.request("POST", "/groups", VERSION_DEFAULT,
+                                         dict(name=params["project_name"], orgId=params["org_id"]))
+        project_out = dict(id=project.get("id"), name=project.get("name"), org_id=project.get("orgId"))
+
+        path, version = endpoint(params["tier"], project_out["id"] or "-", params["name"])
+        action = "read cluster %s" % params["name"]
+        document = client.request("GET", path, version) if project_out["id"] else None
+        before = cluster_state(params["name"], params["tier"], document)
+
+        if params["state"] == "absent":
+            after = cluster_state(params["name"], params["tier"], None)
+            if before["exists"]:
+                changes.append("delete cluster %s" % params["name"])
+                if not module.check_mode:
+                    action = "delete cluster %s" % params["name"]
+                    client.request("DELETE", path, version)
+                    if params["wait"]:
+                        last, gone = client.wait_for(lambda: client.request("GET", path, version), lambda d: d is None,
+                                                     params["wait_timeout"])
+                        if not gone:
+                            module.fail_json(msg="Failed to delete cluster %s: still %s after %ss" % (
+                                params["name"], (last or {}).get("stateName"), params["wait_timeout"]), changes=changes)
+            module.exit_json(changed=bool(changes), project=project_out, cluster=after, changes=changes,
+                             diff=dict(before=before, after=after))
+
+        if before["exists"]:
+            moved = [option for option, have in (("backing_provider", before["backing_provider"]),
+                                                 ("region", before["region"]))
+                     if have is not None and have != params[option]]
+            if moved:
+                module.fail_json(msg="Failed to update cluster %s: %s cannot change in place (it is %s); delete "
+                                     "and recreate the cluster, or use its current values" % (
+                                         params["name"], " and ".join(moved),
+                                         ", ".join(str(before[m]) for m in moved)), cluster=before)
+        after = dict(before, exists=True, backing_provider=params["backing_provider"], region=params["region"],
+                     termination_protection=params["termination_protection"])
+        if not before["exists"]:
+            changes.append("create %s cluster %s" % (params["tier"], params["name"]))
+            after["state_name"] = "IDLE"
+            if not module.check_mode:
+                action = "create cluster %s" % params["name"]
+                collection_path, version = endpoint(params["tier"], project_out["id"])
+                document = client.request("POST", collection_path, version, create_body(params))
+        elif before["termination_protection"] != params["termination_protection"]:
+            changes.append("set termination protection to %s" % params["termination_protection"])
+            if not module.check_mode:
+                action = "update cluster %s" % params["name"]
+                body = dict(terminationProtectionEnabled=params["termination_protection"])
+                document = client.request("PATCH", path, version, body)
+
+        if not module.check_mode and params["wait"] and (changes or before["state_name"] != "IDLE"):
+            action = "wait for cluster %s" % params["name"]
+            document, idle = client.wait_for(lambda: client.request("GET", path, version),
+                                             lambda d: bool(d) and d.get("stateName") == "IDLE", params["wait_timeout"])
+            if not idle:
+                module.fail_json(msg="Failed to wait for cluster %s: not IDLE after %ss (state %s)" % (
+                    params["name"], params["wait_timeout"], (document or {}).get("stateName")),
+                    changes=changes, cluster=cluster_state(params["name"], params["tier"], document))
+        if not module.check_mode and document:
+            after = cluster_state(params["name"], params["tier"], document)
+    except AtlasError as exc:
+        module.fail_json(msg="Failed to %s: %s" % (action, describe(exc)), changes=changes)
+
+    module.exit_json(changed=bool(changes), project=project_out, cluster=after, changes=changes,
+                     diff=dict(before=before, after=after))
+
+
+if __name__ == "__main__":
+    main()

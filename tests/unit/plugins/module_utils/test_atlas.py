@@ -1,0 +1,69 @@
+"""The Atlas client: versioned media types, digest vs service account auth, retries, error text."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _atlas
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "atlas"))
+from atlas_fake import FakeAtlas  # noqa: E402  (recorded Admin API v2 responses)
+
+PARAMS = dict(api_base_url="https://cloud.mongodb.com", public_key="pub", private_key="priv-SECRET",
+              client_id=None, client_secret=None, api_timeout=5)
+
+
+def client_with(monkeypatch, routes, **params):
+    fake = FakeAtlas(routes)
+    monkeypatch.setattr(_atlas.AtlasClient, "send", fake.send)
+    monkeypatch.setattr(_atlas.time, "sleep", lambda s: None)
+    return _atlas.AtlasClient(dict(PARAMS, **params)), fake
+
+
+def test_get_sends_versioned_accept_and_no_bearer_with_api_key(monkeypatch):
+    client, fake = client_with(monkeypatch, {("GET", "/groups/byName/llm-twin"): [(200, "group")]})
+    group = _atlas.find_project(client, project_name="llm-twin")
+    assert group["id"] == "65a1b2c3d4e5f6a7b8c9d0e1"
+    headers = fake.calls[0]["headers"]
+    assert headers["Accept"] == "application/vnd.atlas.2023-01-01+json"
+    assert "Authorization" not in headers  # digest is negotiated by the HTTP layer
+
+
+def test_missing_project_is_none(monkeypatch):
+    client, _fake = client_with(monkeypatch, {("GET", "/groups/byName/llm-twin"): [(404, "group_not_found")]})
+    assert _atlas.find_project(client, project_name="llm-twin") is None
+
+
+def test_service_account_gets_a_token_once(monkeypatch):
+    client, fake = client_with(monkeypatch, {
+        ("POST", "/api/oauth/token"): [(200, "oauth_token")],
+        ("GET", "/groups/byName/llm-twin"): [(200, "group")],
+    }, public_key=None, private_key=None, client_id="mdb_sa_id", client_secret="mdb_sa_sk_SECRET")
+    _atlas.find_project(client, project_name="llm-twin")
+    _atlas.find_project(client, project_name="llm-twin")
+    assert fake.methods().count(("POST", "/api/oauth/token")) == 1
+    assert fake.calls[0]["body"] == "grant_type=client_credentials"
+    assert fake.calls[1]["headers"]["Authorization"].startswith("Bearer eyJ")
+
+
+def test_throttling_is_retried(monkeypatch):
+    client, fake = client_with(monkeypatch, {("GET", "/groups/byName/llm-twin"): [(429, "rate_limited"), (200, "group")]})
+    assert _atlas.find_project(client, project_name="llm-twin")["name"] == "llm-twin"
+    assert len(fake.calls) == 2
+
+
+def test_errors_carry_code_detail_and_a_hint(monkeypatch):
+    client, _fake = client_with(monkeypatch, {("GET", "/groups/byName/llm-twin"): [(401, "unauthorized")]})
+    with pytest.raises(_atlas.AtlasError) as info:
+        _atlas.find_project(client, project_name="llm-twin")
+    text = _atlas.describe(info.value)
+    assert "401 UNAUTHORIZED" in text and "check the API key" in text and "SECRET" not in text
+
+
+def test_credentials_must_be_a_complete_pair():
+    assert _atlas.check_credentials(PARAMS) is None
+    assert "client_id and client_secret" in _atlas.check_credentials(dict(PARAMS, private_key=None))
+    assert _atlas.check_credentials(dict(PARAMS, public_key=None, private_key=None, client_id="a",
+                                         client_secret="b")) is None
