@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -17,12 +18,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     run.add_argument("pipeline", choices=PIPELINE_NAMES)
     run.add_argument("--config", type=Path, help="ZenML run config (default: configs/<pipeline>.yaml)")
     run.add_argument("--no-cache", action="store_true", help="disable ZenML step caching for this run")
+    run.add_argument("--report-changes", action="store_true",
+                     help="print a final 'llm_twin result: {json}' line saying whether the run changed any data")
     sub.add_parser("export-settings",
                    help="store the settings from the environment in the ZenML secret 'settings'")
     return parser.parse_args(argv)
 
 
-def run_pipeline(name: str, config: Path | None, no_cache: bool) -> int:
+def run_pipeline(name: str, config: Path | None, no_cache: bool, report_changes: bool = False) -> int:
     config = config or APP_ROOT / "configs" / f"{name}.yaml"
     if not config.is_file():
         print(f"llm_twin: run config {config} not found", file=sys.stderr)
@@ -36,6 +39,13 @@ def run_pipeline(name: str, config: Path | None, no_cache: bool) -> int:
     options = {"config_path": str(config)}
     if no_cache:
         options["enable_cache"] = False
+    digest = None
+    if report_changes:
+        from llm_twin.fingerprint import DIGESTS
+        from llm_twin.settings import load_settings
+
+        digest = DIGESTS[name]
+        before = digest(load_settings())
     try:
         run = PIPELINES[name].with_options(**options)()
     except RuntimeError as exc:  # ZenML has already logged the failing step's error and traceback
@@ -43,7 +53,12 @@ def run_pipeline(name: str, config: Path | None, no_cache: bool) -> int:
         return 1
     status = getattr(run, "status", None)
     print(f"llm_twin: pipeline {name} run {getattr(run, 'name', '?')} finished: {status}")
-    return 0 if status is None or str(status).endswith("completed") else 1
+    if status is not None and not str(status).endswith("completed"):
+        return 1
+    if digest is not None:
+        changed = digest(load_settings()) != before
+        print("llm_twin result: " + json.dumps({"pipeline": name, "changed": changed}))
+    return 0
 
 
 def export_settings() -> int:
@@ -74,5 +89,5 @@ def main(argv: list[str] | None = None) -> int:
     app_log.setLevel(logging.INFO)
     app_log.propagate = False
     if args.command == "run":
-        return run_pipeline(args.pipeline, args.config, args.no_cache)
+        return run_pipeline(args.pipeline, args.config, args.no_cache, args.report_changes)
     return export_settings()
