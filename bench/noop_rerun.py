@@ -47,7 +47,7 @@ def run(args: list[str]) -> tuple[float, int, str]:
 
 def median_of(args: list[str], runs: int) -> tuple[float, list[int]]:
     times, changes = [], []
-    for _ in range(runs):
+    for _run in range(runs):
         elapsed, changed, _out = run(args)
         times.append(elapsed)
         changes.append(changed)
@@ -66,7 +66,7 @@ def main() -> int:
     with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=REPO, delete=False) as fh:
         fh.write(EMPTY_PLAY)
     try:
-        empty, _ = median_of([fh.name], opts.runs)
+        empty, _changes = median_of([fh.name], opts.runs)
     finally:
         os.unlink(fh.name)
 

@@ -133,7 +133,7 @@ def describe_error(exc, params=None):
             if params:
                 where = mask_uri(params.get("login_uri")) or "%s:%s" % (params["login_host"], params["login_port"])
             return "cannot reach %s within %ss: %s" % (where, params["connect_timeout"] if params else "?",
-                                                        mask_uri(str(exc).split(",", maxsplit=1)[0]))
+                                                       mask_uri(str(exc).split(",", maxsplit=1)[0]))
         if isinstance(exc, pymongo_errors.ConfigurationError):
             return "invalid connection settings: %s" % mask_uri(str(exc))
     return mask_uri(str(exc))

@@ -290,7 +290,7 @@ def reconcile(desired, current, state, purge):
                 notes.append("drop %s (not listed, purge)" % index["name"])
     dropped = set(drops)
     after = [i for i in current if i["name"] not in dropped] + [dict((k, v) for k, v in i.items() if k != "name_given")
-                                                                  for i in creates]
+                                                                for i in creates]
     return drops, creates, notes, after
 
 

@@ -305,7 +305,7 @@ def plan_updates(desired, current):
             update[key] = dict((k, desired[key][k]) for k in changed)
             after[key] = dict(current.get(key) or {}, **update[key])
     if desired["quantization_config"] is not None and _subset_differs(desired["quantization_config"],
-                                                                       current.get("quantization_config")):
+                                                                      current.get("quantization_config")):
         update["quantization_config"] = desired["quantization_config"]
         after["quantization_config"] = desired["quantization_config"]
     return update, after

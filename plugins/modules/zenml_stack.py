@@ -217,7 +217,7 @@ CONNECTOR_CONFIG_KEYS = ("region", "role_arn", "aws_access_key_id", "aws_secret_
 COMPONENT_KEYS = ("name", "flavor", "configuration", "connector")
 # Creation and report order: what a stack cannot exist without first.
 TYPE_ORDER = dict((t, i) for i, t in enumerate(("orchestrator", "artifact_store", "container_registry",
-                                                   "step_operator")))
+                                                "step_operator")))
 
 
 def ordered_types(types):
@@ -494,8 +494,8 @@ class Reconciler(object):
         self.after.setdefault("components", {})
         if current is not None:
             self.before["components"][ctype] = self.component_view(ctype, current.name, current.flavor_name,
-                                                                    current.configuration, secret_keys,
-                                                                    current.connector.name if current.connector else None)
+                                                                   current.configuration, secret_keys,
+                                                                   current.connector.name if current.connector else None)
         conn_name = self.params["connector"]["name"] if link else None
         self.after["components"][ctype] = self.component_view(ctype, name, flavor_name, desired_config,
                                                               secret_keys, conn_name)
@@ -582,7 +582,7 @@ class Reconciler(object):
         if stack is not None:
             current_map = dict((t.value, sorted(str(c.id) for c in comps)) for t, comps in stack.components.items() if comps)
             self.before["stack"] = dict(name=name, components=dict((t.value, [c.name for c in comps])
-                                                                    for t, comps in stack.components.items() if comps))
+                                                                   for t, comps in stack.components.items() if comps))
         # In check mode only the ids of components that stay are known.
         ids = self.ids = {}
         for plan in plans:
@@ -646,7 +646,7 @@ class Reconciler(object):
             targets = [(t.value, comps[0].name) for t, comps in stack.components.items() if comps]
         if stack is not None:
             self.before["stack"] = dict(name=name, components=dict((t.value, [c.name for c in comps])
-                                                                    for t, comps in stack.components.items() if comps))
+                                                                   for t, comps in stack.components.items() if comps))
             self.actions.append("delete stack %s" % name)
             if not self.check:
                 if self.active_stack_id() == stack.id:

@@ -74,7 +74,7 @@ def test_check_mode_reports_and_creates_nothing(monkeypatch, capsys):
 
 def test_missing_project_without_org_is_one_clear_error(monkeypatch, capsys):
     result, _fake = run(monkeypatch, capsys, {("GET", "/groups/byName/llm-twin"): [(404, "group_not_found")]},
-                    project_name="llm-twin")
+                        project_name="llm-twin")
     assert result["failed"] is True and "set org_id to create it" in result["msg"]
 
 
@@ -119,8 +119,8 @@ def test_delete_waits_until_gone_and_absent_again_is_unchanged(monkeypatch, caps
     result, fake = run(monkeypatch, capsys, routes, project_name="llm-twin", state="absent")
     assert result["changed"] is True and ("DELETE", FLEX) in fake.methods()
     result, _fake = run(monkeypatch, capsys, {("GET", "/groups/byName/llm-twin"): [(200, "group")],
-                                          ("GET", FLEX): [(404, "flex_cluster_not_found")]},
-                    project_name="llm-twin", state="absent")
+                                              ("GET", FLEX): [(404, "flex_cluster_not_found")]},
+                        project_name="llm-twin", state="absent")
     assert result["changed"] is False
 
 
@@ -135,5 +135,5 @@ def test_bad_credentials_fail_before_any_call(monkeypatch, capsys):
 
 def test_api_errors_are_translated(monkeypatch, capsys):
     result, _fake = run(monkeypatch, capsys, {("GET", "/groups/byName/llm-twin"): [(401, "unauthorized")]},
-                    project_name="llm-twin")
+                        project_name="llm-twin")
     assert result["msg"].startswith("Failed to read project llm-twin: 401 UNAUTHORIZED")

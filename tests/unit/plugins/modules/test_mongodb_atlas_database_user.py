@@ -53,5 +53,5 @@ def test_role_drift_is_patched_without_password(monkeypatch, capsys):
 
 def test_absent(monkeypatch, capsys):
     result, _fake = run(monkeypatch, capsys, {("GET", USER): [(200, "database_user")], ("DELETE", USER): [(204, None)]},
-                    state="absent")
+                        state="absent")
     assert result["changed"] is True and result["user"]["exists"] is False

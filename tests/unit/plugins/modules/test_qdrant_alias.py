@@ -28,7 +28,7 @@ def test_alias_switch_is_one_atomic_request(capsys):
     with server() as replay:
         replay.add("POST", "/collections/aliases", {"result": True, "status": "ok", "time": 0.001})
         result, _out = run_module(qdrant_alias.main, args_for(replay, name="posts", collection="cleaned_posts"),
-                               capsys, diff=True)
+                                  capsys, diff=True)
     assert result["changed"] is True
     writes = replay.writes()
     assert len(writes) == 1 and writes[0]["path"] == "/collections/aliases"
@@ -42,10 +42,10 @@ def test_alias_switch_is_one_atomic_request(capsys):
 def test_alias_check_mode_and_missing_collection(capsys):
     with server() as replay:
         result, _out = run_module(qdrant_alias.main, args_for(replay, name="articles", collection="cleaned_posts"),
-                               capsys, check_mode=True)
+                                  capsys, check_mode=True)
         assert result["changed"] is True
         result, _out = run_module(qdrant_alias.main, args_for(replay, name="articles", collection="nope"), capsys,
-                               check_mode=True)
+                                  check_mode=True)
         assert result["changed"] is True and "check mode assumes" in str(result["warnings"])
         result, out = run_module(qdrant_alias.main, args_for(replay, name="articles", collection="nope"), capsys)
     assert result["failed"] is True and "the collection does not exist" in result["msg"]

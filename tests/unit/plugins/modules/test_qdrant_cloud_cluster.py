@@ -45,7 +45,7 @@ def args(replay, **kwargs):
 def test_creates_free_cluster_waits_and_creates_key_once(capsys):
     with cloud(existing=False) as replay:
         result, out = run_module(qdrant_cloud_cluster.main, args(replay, free_tier=True,
-                                                                  database_api_key_name="llm-twin-app"), capsys)
+                                                                 database_api_key_name="llm-twin-app"), capsys)
     assert result["changed"] is True
     posts = [r for r in replay.requests if r["method"] == "POST"]
     assert posts[0]["path"] == BASE
@@ -71,7 +71,7 @@ def test_existing_cluster_and_key_are_unchanged(capsys):
 def test_check_mode_creates_nothing(capsys):
     with cloud(existing=False) as replay:
         result, _out = run_module(qdrant_cloud_cluster.main, args(replay, free_tier=True, database_api_key_name="app1"),
-                               capsys, check_mode=True)
+                                  capsys, check_mode=True)
     assert result["changed"] is True
     assert [r["method"] for r in replay.requests] == ["GET"]
 
@@ -115,6 +115,6 @@ def test_unreachable_api(capsys):
     with Replay() as replay:
         url = replay.url
     result, out = run_module(qdrant_cloud_cluster.main, dict(api_url=url, management_key=MGMT_KEY, account_id=ACCOUNT,
-                                                              name="llm-twin", timeout=3), capsys)
+                                                             name="llm-twin", timeout=3), capsys)
     assert result["failed"] is True and "cannot reach" in result["msg"] and "Traceback" not in out
     assert json.dumps(result).count(MGMT_KEY) == 0

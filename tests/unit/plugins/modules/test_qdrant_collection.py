@@ -160,7 +160,7 @@ def test_absent_refuses_collection_with_points_then_deletes_with_force(capsys):
 def test_alias_name_is_not_taken_for_the_collection(capsys):
     with server() as replay:
         result, _out = run_module(qdrant_collection.main, args_for(replay, name="posts", vectors=EMBEDDED),
-                               capsys, check_mode=True)
+                                  capsys, check_mode=True)
     assert result["changed"] is True
     assert result["collection"]["exists"] is True and result["actions"] == ["create collection posts"]
 

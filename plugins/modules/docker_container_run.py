@@ -1,0 +1,220 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LLM Twin deploy team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: docker_container_run
+short_description: Run a one-off container to completion and report what it did
+description:
+  - Creates a container from I(image), starts it, waits until it exits (at most I(wait_timeout) seconds),
+    collects its output and removes it. A job, not a service; used to run the LLM Twin pipelines.
+  - C(changed) is honest about the job's effect. When the job prints a line starting with
+    I(result_prefix) followed by a JSON object, that object is returned as RV(result) and its C(changed)
+    key decides C(changed). Without such a line a job that ran counts as a change.
+  - Passwords in URIs are masked in the returned output; I(env) values are never returned.
+version_added: "0.1.0"
+author:
+  - LLM Twin deploy team (@llmtwin)
+extends_documentation_fragment:
+  - llmtwin.deploy.docker
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying the target.
+    support: full
+    details: Nothing runs in check mode; the module reports that the job would run.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+    support: partial
+    details: Idempotent when the job is and reports it with I(result_prefix), as the llm_twin CLI does.
+options:
+  image:
+    description: The image reference to run. It must be present on the daemon (it is not pulled).
+    type: str
+    required: true
+  command:
+    description: Arguments passed to the image's entrypoint.
+    type: list
+    elements: str
+    default: []
+  env:
+    description: Environment variables for the container. Values are treated as secrets.
+    type: dict
+    default: {}
+  volumes:
+    description: Bind mounts, each C(host_path:container_path[:ro|rw]).
+    type: list
+    elements: str
+    default: []
+  network_mode:
+    description: The container's network (C(host) on a daemon without a bridge).
+    type: str
+    default: host
+  user:
+    description: Run as this user instead of the image's default user.
+    type: str
+  wait_timeout:
+    description: Seconds the job may run; it is killed and the task fails after that.
+    type: int
+    default: 1800
+  result_prefix:
+    description: Marker of the job's result line (see the description).
+    type: str
+    default: "llm_twin result: "
+  output_lines:
+    description: How many of the last output lines to return.
+    type: int
+    default: 40
+"""
+
+EXAMPLES = r"""
+- name: Run the ETL pipeline in the pushed image
+  llmtwin.deploy.docker_container_run:
+    image: 127.0.0.1:5000/llm-twin:latest
+    command: [run, digital_data_etl, --config, configs/digital_data_etl.yaml]
+    env:
+      DATABASE_HOST: "{{ mongo_database_host }}"
+  no_log: true
+"""
+
+RETURN = r"""
+exit_code:
+  description: The container's exit status.
+  returned: when the job ran
+  type: int
+  sample: 0
+result:
+  description: The JSON object the job printed after I(result_prefix), if any.
+  returned: when the job printed one
+  type: dict
+  sample: {"pipeline": "digital_data_etl", "changed": false}
+output:
+  description: The last I(output_lines) lines of the job's output, URI passwords masked.
+  returned: when the job ran
+  type: list
+  elements: str
+image:
+  description: The image that ran.
+  returned: always
+  type: str
+"""
+
+import json
+import time
+
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
+from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import (
+    APIError,
+    DockerException,
+    DockerFailure,
+    DockerModule,
+    docker_error,
+)
+
+
+def parse_volumes(volumes):
+    binds = {}
+    for spec in volumes:
+        parts = spec.split(":")
+        if len(parts) not in (2, 3) or not parts[0].startswith("/") or not parts[1].startswith("/") \
+                or (len(parts) == 3 and parts[2] not in ("ro", "rw")):
+            raise DockerFailure("volumes: expected host_path:container_path[:ro|rw] with absolute paths, got %r"
+                                % spec)
+        binds[parts[0]] = {"bind": parts[1], "mode": parts[2] if len(parts) == 3 else "rw"}
+    return binds
+
+
+def parse_result(lines, prefix):
+    """The last line that starts with prefix, decoded as a JSON object, or None."""
+    for line in reversed(lines):
+        if line.startswith(prefix):
+            try:
+                value = json.loads(line[len(prefix):])
+            except ValueError:
+                return None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+def run_job(module, binds):
+    api = module.client
+    params = module.params
+    try:
+        api.inspect_image(params["image"])
+    except (APIError, DockerException) as exc:
+        raise docker_error("find image %s (it is not pulled; build or push it first)" % params["image"], exc)
+    host_config = api.create_host_config(binds=binds, network_mode=params["network_mode"])
+    try:
+        container = api.create_container(params["image"], command=params["command"],
+                                         environment=params["env"], user=params["user"] or None,
+                                         host_config=host_config)["Id"]
+    except (APIError, DockerException) as exc:
+        raise docker_error("create a container from %s" % params["image"], exc)
+    try:
+        api.start(container)
+        deadline = time.monotonic() + params["wait_timeout"]
+        while api.inspect_container(container)["State"]["Running"]:
+            if time.monotonic() > deadline:
+                api.kill(container)
+                raise DockerFailure("Failed to run %s: still running after wait_timeout=%d s; killed"
+                                    % (params["image"], params["wait_timeout"]))
+            time.sleep(0.5)
+        code = api.inspect_container(container)["State"]["ExitCode"]
+        text = api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace")
+    except (APIError, DockerException) as exc:
+        raise docker_error("run a container from %s" % params["image"], exc)
+    finally:
+        try:
+            api.remove_container(container, force=True)
+        except (APIError, DockerException):
+            module.warn("Could not remove the finished container %s" % container[:12])
+    lines = [mask_uri(line) for line in text.splitlines()]
+    return code, lines
+
+
+def main():
+    module = DockerModule(
+        argument_spec=dict(
+            image=dict(type="str", required=True),
+            command=dict(type="list", elements="str", default=[]),
+            env=dict(type="dict", default={}, no_log=True),
+            volumes=dict(type="list", elements="str", default=[]),
+            network_mode=dict(type="str", default="host"),
+            user=dict(type="str"),
+            wait_timeout=dict(type="int", default=1800),
+            result_prefix=dict(type="str", default="llm_twin result: "),
+            output_lines=dict(type="int", default=40),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        binds = parse_volumes(params["volumes"])
+        params["env"] = dict((str(k), "" if v is None else str(v)) for k, v in params["env"].items())
+        if module.check_mode:
+            module.exit_json(changed=True, image=params["image"], msg="check mode: the job would run")
+        code, lines = run_job(module, binds)
+    except DockerFailure as exc:
+        module.fail_json(msg=str(exc), image=params["image"])
+    finally:
+        module.close()
+    tail = lines[-params["output_lines"]:] if params["output_lines"] > 0 else []
+    result = parse_result(lines, params["result_prefix"])
+    if code != 0:
+        module.fail_json(msg="The job in %s exited with %d; its last lines: %s"
+                         % (params["image"], code, " | ".join(tail[-5:])),
+                         exit_code=code, output=tail, image=params["image"])
+    changed = bool(result.get("changed", True)) if result is not None else True
+    module.exit_json(changed=changed, exit_code=code, result=result or {}, output=tail, image=params["image"])
+
+
+if __name__ == "__main__":
+    main()
