@@ -1,0 +1,1 @@
+print('hello from the image role test context')

@@ -1,0 +1,117 @@
+"""docker_image_build: input validation, and the decide-then-act logic against a fake daemon client."""
+from unittest import mock
+
+import pytest
+
+from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import DockerFailure
+from ansible_collections.llmtwin.deploy.plugins.modules import docker_image_build as mod
+
+
+def params(context, **kwargs):
+    base = dict(name="app", path=str(context) if context else None, dockerfile="Dockerfile", build_args={}, target=None, network_mode=None,
+                pull=False, labels={}, return_logs=False, hash_cache=None, state="present")
+    base.update(kwargs)
+    return base
+
+
+@pytest.fixture()
+def context(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY app.py /\n")
+    (tmp_path / "app.py").write_text("print(1)\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize("override, message", [
+    (dict(path=None), "path is required"),
+    (dict(path="/nonexistent/ctx"), "path must be an existing build context directory"),
+    (dict(dockerfile="Nope"), "dockerfile Nope does not exist"),
+    (dict(dockerfile="../Dockerfile"), "dockerfile must be relative to path and inside it"),
+    (dict(dockerfile="/abs/Dockerfile"), "dockerfile must be relative to path and inside it"),
+    (dict(build_args={"A": [1]}), "build_args values must be strings"),
+])
+def test_bad_input_fails_before_connecting(context, override, message):
+    with pytest.raises(DockerFailure, match=message):
+        mod.validate(params(context, **override))
+
+
+def test_hash_cache_inside_the_context_is_refused_unless_dockerignored(context):
+    with pytest.raises(DockerFailure, match="hash_cache must be outside the build context or excluded"):
+        mod.validate(params(context, hash_cache=str(context / "state" / "cache.json")))
+    (context / ".dockerignore").write_text("state/\n")
+    mod.validate(params(context, hash_cache=str(context / "state" / "cache.json")))
+
+
+def test_absent_needs_no_path():
+    mod.validate(params(None, state="absent"))
+
+
+class FakeModule(object):
+    def __init__(self, p, client, check_mode=False, diff=False):
+        self.params = p
+        self.client = client
+        self.check_mode = check_mode
+        self._diff = diff
+
+    def inspect_image(self, reference):
+        return self.client.inspect_image(reference)
+
+
+def test_existing_tag_means_no_build_call(context):
+    client = mock.Mock()
+    client.inspect_image.return_value = {"Id": "sha256:existing"}
+    result = mod.ensure_present(FakeModule(params(context), client))
+    assert result["changed"] is False and result["built"] is False
+    assert result["image"]["id"] == "sha256:existing" and len(result["image"]["tag"]) == 16
+    client.build.assert_not_called()
+
+
+def test_check_mode_reports_a_build_without_building(context):
+    client = mock.Mock()
+    client.inspect_image.return_value = None
+    result = mod.ensure_present(FakeModule(params(context), client, check_mode=True, diff=True))
+    assert result["changed"] is True and result["built"] is True and result["image"]["id"] is None
+    assert result["diff"] == {"before": {"reference": None}, "after": {"reference": result["image"]["reference"]}}
+    client.build.assert_not_called()
+
+
+def test_build_stream_error_becomes_one_message(context):
+    client = mock.Mock()
+    client.inspect_image.return_value = None
+
+    def build(fileobj, **kwargs):
+        b"".join(fileobj)  # the daemon reads the whole context
+        return iter([{"stream": "Step 1/2 : FROM scratch\n"}, {"stream": "Step 2/2 : COPY app.py /\n"},
+                     {"error": "COPY failed: file not found", "errorDetail": {"message": "COPY failed: file not found"}}])
+
+    client.build.side_effect = build
+    with pytest.raises(DockerFailure) as exc:
+        mod.ensure_present(FakeModule(params(context), client))
+    assert str(exc.value).startswith("Failed to build image app:")
+    assert "(at Step 2/2 : COPY app.py /)" in str(exc.value) and "COPY failed: file not found" in str(exc.value)
+
+
+def test_successful_build_counts_cache_hits_and_keeps_logs_only_when_asked(context):
+    client = mock.Mock()
+    client.inspect_image.side_effect = [None, {"Id": "sha256:new"}, None, {"Id": "sha256:new"}]
+
+    def build(fileobj, **kwargs):
+        b"".join(fileobj)
+        assert kwargs["labels"]["org.llmtwin.content-hash"]
+        return iter([{"stream": "Step 1/2\n"}, {"stream": " ---> Using cache\n"}, {"aux": {"ID": "sha256:new"}}])
+
+    client.build.side_effect = build
+    result = mod.ensure_present(FakeModule(params(context), client))
+    assert result["changed"] and result["cache_hits"] == 1 and "logs" not in result
+    assert result["image"]["id"] == "sha256:new"
+    result = mod.ensure_present(FakeModule(params(context, return_logs=True), client))
+    assert result["logs"] == ["Step 1/2", " ---> Using cache"]
+
+
+def test_absent_removes_only_the_named_repository_tags():
+    client = mock.Mock()
+    client.images.return_value = [{"RepoTags": ["app:1", "other:1", "app:2"]}]
+    result = mod.remove_all(FakeModule(dict(name="app"), client))
+    assert result["changed"] and result["removed"] == ["app:1", "app:2"]
+    assert [c.args[0] for c in client.remove_image.call_args_list] == ["app:1", "app:2"]
+    client.images.return_value = []
+    assert mod.remove_all(FakeModule(dict(name="app"), client))["changed"] is False
