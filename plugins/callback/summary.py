@@ -39,7 +39,7 @@ from ansible import context
 from ansible.plugins.callback import CallbackBase
 from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
 
-TARGETS = ("mongo", "qdrant", "aws_zenml", "image")
+TARGETS = ("mongo", "qdrant", "aws_zenml", "image", "pipelines")
 # non-secret output facts of the roles, shown as endpoints: (target, label, fact, key inside the fact)
 ENDPOINTS = (
     ("mongo", "database", "mongo_database_name", None),
@@ -78,11 +78,15 @@ class CallbackModule(CallbackBase):
         super(CallbackModule, self).__init__(display=display, options=options)
         self._targets = OrderedDict()
         self._check_mode = False
+        self._verifying = False
+        self._variables = None
         self._facts = {}
 
     def _target(self, task):
         role = getattr(task, "_role", None)
         name = role.get_name(include_role_fqcn=False) if role else None
+        if name is None and "pipelines" in (task.tags or []):
+            name = "pipelines"
         return name if name in TARGETS else None
 
     def _entry(self, target):
@@ -92,14 +96,33 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook):
         self._check_mode = bool(context.CLIARGS.get("check"))
 
+    def v2_playbook_on_play_start(self, play):
+        # playbooks/verify.yml is the play tagged verify: its tasks are checks, not changes
+        self._verifying = "verify" in (play.tags or [])
+        self._variables = play.get_variable_manager()
+
+    def _read_facts(self):
+        """Output facts set with no_log reach callbacks censored: read them from the play's variables."""
+        cache = getattr(self._variables, "_nonpersistent_fact_cache", None) or {}
+        for facts in cache.values():
+            for _target, _label, fact, _key in ENDPOINTS:
+                if fact in facts:
+                    self._facts[fact] = facts[fact]
+
     def _record(self, result, outcome):
         task = result._task
         target = self._target(task)
         if target is None:
             return
+        res = result._result
+        facts = res.get("ansible_facts") or {}
+        for _target, _label, fact, _key in ENDPOINTS:
+            if fact in facts:
+                self._facts[fact] = facts[fact]
+        if "always" in (task.tags or []) and outcome != "failed":
+            return  # the roles' read-only output tasks run under every --tags: not this target's work
         entry = self._entry(target)
-        verifying = (task.get_path() or "").endswith("/verify.yml")
-        if verifying:
+        if self._verifying:
             if outcome == "failed":
                 entry["verify"] = "failed: %s" % task.get_name()
             elif entry["verify"] is None:
@@ -108,17 +131,12 @@ class CallbackModule(CallbackBase):
         if outcome == "failed":
             entry["failed"].append(task.get_name())
             return
-        res = result._result
         if res.get("changed"):
             before = (res.get("diff") or {}).get("before") if isinstance(res.get("diff"), dict) else None
             created = res.get("created") is True or (isinstance(res.get("diff"), dict) and not before)
             entry["created" if created else "updated"].append(task.get_name())
         else:
             entry["unchanged"] += 1
-        facts = res.get("ansible_facts") or {}
-        for _target, _label, fact, _key in ENDPOINTS:
-            if fact in facts:
-                self._facts[fact] = facts[fact]
 
     def v2_runner_on_ok(self, result):
         self._record(result, "ok")
@@ -131,6 +149,7 @@ class CallbackModule(CallbackBase):
         self._record(result, "failed")
 
     def summary(self):
+        self._read_facts()
         targets = OrderedDict()
         for name in TARGETS:
             if name not in self._targets:
@@ -155,7 +174,8 @@ class CallbackModule(CallbackBase):
             targets[name] = OrderedDict([
                 ("status", status), ("created", entry["created"]), ("updated", entry["updated"]),
                 ("unchanged", entry["unchanged"]), ("failed", entry["failed"]),
-                ("verify", entry["verify"] or "not run"), ("endpoints", endpoints)])
+                ("verify", entry["verify"] or ("n/a" if name == "pipelines" else "not run")),
+                ("endpoints", endpoints)])
         return OrderedDict([("check_mode", self._check_mode), ("targets", targets)])
 
     def v2_playbook_on_stats(self, stats):

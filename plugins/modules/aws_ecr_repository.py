@@ -1,0 +1,338 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, LLM Twin deploy team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: aws_ecr_repository
+short_description: Manage an ECR repository with tag mutability, scan on push, lifecycle policy, encryption, tags
+description:
+  - Creates, updates or deletes an Amazon ECR repository and returns its URI and registry id.
+  - An option left unset means "leave that setting alone"; the lifecycle policy and tags are read only
+    when they are managed.
+  - Encryption can only be chosen at creation; a different O(encryption) on an existing repository fails.
+version_added: 0.1.0
+author:
+  - LLM Twin deploy team (@llmtwin)
+options:
+  name:
+    description: The repository name (lowercase; letters, digits, C(._-/) separators).
+    type: str
+    required: true
+  state:
+    description: Whether the repository should exist.
+    type: str
+    default: present
+    choices: [present, absent]
+  image_tag_mutability:
+    description: Whether image tags can be overwritten.
+    type: str
+    choices: [MUTABLE, IMMUTABLE]
+  scan_on_push:
+    description: Scan images for vulnerabilities when they are pushed.
+    type: bool
+  lifecycle_policy:
+    description:
+      - The lifecycle policy, as a dict or a JSON string. An empty dict removes the policy.
+    type: raw
+  encryption:
+    description: Encryption at rest, set at creation only.
+    type: str
+    choices: [AES256, KMS]
+  kms_key:
+    description: The KMS key for O(encryption=KMS) (AWS-managed key when unset).
+    type: str
+  tags:
+    description: Tags of the repository. Unset leaves tags alone.
+    type: dict
+  purge_tags:
+    description: Remove tags not listed in O(tags).
+    type: bool
+    default: true
+  force:
+    description: With O(state=absent), delete the repository even if it holds images.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - llmtwin.deploy.aws
+  - llmtwin.deploy.aws.attributes
+"""
+
+EXAMPLES = r"""
+- name: The LLM Twin's image repository
+  llmtwin.deploy.aws_ecr_repository:
+    name: llm-twin
+    image_tag_mutability: MUTABLE
+    scan_on_push: true
+    lifecycle_policy:
+      rules:
+        - rulePriority: 1
+          description: keep the last 20 images
+          selection: {tagStatus: any, countType: imageCountMoreThan, countNumber: 20}
+          action: {type: expire}
+    tags:
+      project: llm-twin
+  register: repo
+
+- name: Use the URI
+  ansible.builtin.debug:
+    msg: "{{ repo.repository.uri }}"
+"""
+
+RETURN = r"""
+repository:
+  description: The repository after the task (as it would be, in check mode). Empty when absent.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The repository name.
+      type: str
+      sample: llm-twin
+    arn:
+      description: The repository ARN (none in check mode before creation).
+      type: str
+    uri:
+      description: The repository URI (none in check mode before creation).
+      type: str
+      sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-twin
+    registry_id:
+      description: The registry (account) id.
+      type: str
+      sample: '123456789012'
+    registry_uri:
+      description: The registry host.
+      type: str
+      sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com
+    image_tag_mutability:
+      description: MUTABLE or IMMUTABLE.
+      type: str
+    scan_on_push:
+      description: Whether pushes are scanned.
+      type: bool
+    encryption:
+      description: encryptionType and kmsKey.
+      type: dict
+    lifecycle_policy:
+      description: The lifecycle policy (when managed).
+      type: dict
+    tags:
+      description: The tags (when managed).
+      type: dict
+"""
+
+import json
+import re
+
+from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import (
+    AWSFailure, AWSModule, BotoCoreError, ClientError, call, dict_to_tags, error_code, load_policy, merged_tags,
+    policies_equal, read_or_none, tag_changes, tags_to_dict,
+)
+
+REPO_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+def describe(repo, extra):
+    uri = repo.get("repositoryUri")
+    result = {
+        "name": repo["repositoryName"],
+        "arn": repo.get("repositoryArn"),
+        "uri": uri,
+        "registry_id": repo.get("registryId"),
+        "registry_uri": uri.split("/", 1)[0] if uri else None,
+        "image_tag_mutability": repo.get("imageTagMutability"),
+        "scan_on_push": repo.get("imageScanningConfiguration", {}).get("scanOnPush"),
+        "encryption": repo.get("encryptionConfiguration"),
+    }
+    result.update(extra)
+    return result
+
+
+class Repository(object):
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.name = module.params["name"]
+        self.ecr = module.client("ecr")
+        self.changed = False
+
+    def read(self):
+        try:
+            return self.ecr.describe_repositories(repositoryNames=[self.name])["repositories"][0]
+        except (ClientError, BotoCoreError) as exc:
+            if error_code(exc) == "RepositoryNotFoundException":
+                return None
+            return call("read repository %s" % self.name, _reraise, exc)
+
+    def read_extra(self, repo):
+        p, extra = self.params, {}
+        if p["lifecycle_policy"] is not None:
+            lp = read_or_none("read lifecycle policy of %s" % self.name, ("LifecyclePolicyNotFoundException",),
+                              self.ecr.get_lifecycle_policy, repositoryName=self.name)
+            extra["lifecycle_policy"] = json.loads(lp["lifecyclePolicyText"]) if lp else {}
+        if p["tags"] is not None:
+            tags = call("read tags of %s" % self.name, self.ecr.list_tags_for_resource,
+                        resourceArn=repo["repositoryArn"])
+            extra["tags"] = tags_to_dict(tags.get("tags"))
+        return extra
+
+    def _write(self, action, fn, **kwargs):
+        self.changed = True
+        if not self.module.check_mode:
+            return call(action, fn, **kwargs)
+        return None
+
+    def create(self, policy):
+        p = self.params
+        kwargs = {"repositoryName": self.name}
+        if p["image_tag_mutability"]:
+            kwargs["imageTagMutability"] = p["image_tag_mutability"]
+        if p["scan_on_push"] is not None:
+            kwargs["imageScanningConfiguration"] = {"scanOnPush": p["scan_on_push"]}
+        if p["encryption"]:
+            kwargs["encryptionConfiguration"] = desired_encryption(p)
+        if p["tags"]:
+            kwargs["tags"] = dict_to_tags(p["tags"])
+        created = self._write("create repository %s" % self.name, self.ecr.create_repository, **kwargs)
+        if created:
+            repo = created["repository"]
+        else:  # check mode: what it would look like
+            repo = {"repositoryName": self.name, "imageTagMutability": p["image_tag_mutability"] or "MUTABLE",
+                    "imageScanningConfiguration": {"scanOnPush": bool(p["scan_on_push"])},
+                    "encryptionConfiguration": desired_encryption(p) or {"encryptionType": "AES256"}}
+        extra = {}
+        if policy:
+            self._write("set lifecycle policy of %s" % self.name, self.ecr.put_lifecycle_policy,
+                        repositoryName=self.name, lifecyclePolicyText=json.dumps(policy, sort_keys=True))
+        if policy is not None:
+            extra["lifecycle_policy"] = policy
+        if p["tags"] is not None:
+            extra["tags"] = dict((str(k), str(v)) for k, v in p["tags"].items())
+        return repo, extra
+
+    def update(self, repo, extra, policy):
+        p, after_repo, after = self.params, dict(repo), dict(extra)
+        if p["encryption"]:
+            want = desired_encryption(p)
+            have = repo.get("encryptionConfiguration") or {}
+            if have.get("encryptionType") != want["encryptionType"] or (
+                    "kmsKey" in want and have.get("kmsKey") != want["kmsKey"]):
+                raise AWSFailure("encryption: repository %s is encrypted with %s; encryption can only be set when a "
+                                 "repository is created (delete and recreate it to change it)"
+                                 % (self.name, have.get("encryptionType")))
+        if p["image_tag_mutability"] and repo.get("imageTagMutability") != p["image_tag_mutability"]:
+            self._write("set tag mutability of %s" % self.name, self.ecr.put_image_tag_mutability,
+                        repositoryName=self.name, imageTagMutability=p["image_tag_mutability"])
+            after_repo["imageTagMutability"] = p["image_tag_mutability"]
+        if p["scan_on_push"] is not None and \
+                repo.get("imageScanningConfiguration", {}).get("scanOnPush") != p["scan_on_push"]:
+            self._write("set scan on push of %s" % self.name, self.ecr.put_image_scanning_configuration,
+                        repositoryName=self.name, imageScanningConfiguration={"scanOnPush": p["scan_on_push"]})
+            after_repo["imageScanningConfiguration"] = {"scanOnPush": p["scan_on_push"]}
+        if policy is not None and not policies_equal(extra.get("lifecycle_policy") or {}, policy):
+            if policy:
+                self._write("set lifecycle policy of %s" % self.name, self.ecr.put_lifecycle_policy,
+                            repositoryName=self.name, lifecyclePolicyText=json.dumps(policy, sort_keys=True))
+            else:
+                self._write("delete lifecycle policy of %s" % self.name, self.ecr.delete_lifecycle_policy,
+                            repositoryName=self.name)
+            after["lifecycle_policy"] = policy
+        if p["tags"] is not None:
+            to_set, to_remove = tag_changes(extra["tags"], p["tags"], p["purge_tags"])
+            if to_set:
+                self._write("tag repository %s" % self.name, self.ecr.tag_resource,
+                            resourceArn=repo["repositoryArn"], tags=dict_to_tags(to_set))
+            if to_remove:
+                self._write("untag repository %s" % self.name, self.ecr.untag_resource,
+                            resourceArn=repo["repositoryArn"], tagKeys=to_remove)
+            after["tags"] = merged_tags(extra["tags"], p["tags"], p["purge_tags"])
+        return after_repo, after
+
+    def delete(self):
+        try:
+            self._write("delete repository %s" % self.name, self.ecr.delete_repository,
+                        repositoryName=self.name, force=self.params["force"])
+        except AWSFailure as exc:
+            if "RepositoryNotEmptyException" in str(exc):
+                raise AWSFailure("Refusing to delete repository %s: it holds images; set force=true to delete them "
+                                 "too" % self.name)
+            raise
+
+
+def _reraise(exc):
+    raise exc
+
+
+def desired_encryption(params):
+    if not params["encryption"]:
+        return None
+    enc = {"encryptionType": params["encryption"]}
+    if params["encryption"] == "KMS" and params["kms_key"]:
+        enc["kmsKey"] = params["kms_key"]
+    return enc
+
+
+def run(module):
+    p = module.params
+    if not REPO_NAME.match(p["name"]) or not 2 <= len(p["name"]) <= 256:
+        raise AWSFailure("name: invalid repository name %r: expected 2-256 lowercase letters and digits, "
+                         "separated by single '.', '_', '-' or '/'" % p["name"])
+    if p["kms_key"] and p["encryption"] != "KMS":
+        raise AWSFailure("kms_key needs encryption=KMS")
+    policy = load_policy(p["lifecycle_policy"], "lifecycle_policy")
+    repository = Repository(module)
+    repo = repository.read()
+    result = {"changed": False, "repository": {}}
+    if p["state"] == "absent":
+        if repo:
+            repository.delete()
+        result["changed"] = repository.changed
+        if module._diff:
+            result["diff"] = {"before": describe(repo, {}) if repo else {}, "after": {}}
+        return result
+    if repo is None:
+        after_repo, after = repository.create(policy)
+        before = {}
+    else:
+        extra = repository.read_extra(repo)
+        before = describe(repo, extra)
+        after_repo, after = repository.update(repo, extra, policy)
+    result["changed"] = repository.changed
+    result["repository"] = describe(after_repo, after)
+    if module._diff:
+        result["diff"] = {"before": before, "after": result["repository"]}
+    return result
+
+
+def main():
+    module = AWSModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"]),
+            scan_on_push=dict(type="bool"),
+            lifecycle_policy=dict(type="raw"),
+            encryption=dict(type="str", choices=["AES256", "KMS"]),
+            kms_key=dict(type="str", no_log=False),
+            tags=dict(type="dict"),
+            purge_tags=dict(type="bool", default=True),
+            force=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    outcome = {}
+
+    def body():
+        outcome.update(run(module))
+
+    module.run(body)
+    module.exit_json(**outcome)
+
+
+if __name__ == "__main__":
+    main()
