@@ -54,7 +54,7 @@ def qdrant_probe(stack, code: str) -> dict:
 def test_deploy_ends_with_a_summary_of_every_target(deployed):
     run, summary = deployed
     assert "LLM TWIN SUMMARY" in run.stdout
-    assert set(summary["targets"]) == set(TARGETS)
+    assert set(summary["targets"]) == {*TARGETS, "pipelines"}
     for target in TARGETS:
         assert summary["targets"][target]["verify"] == "passed", summary["targets"][target]
     assert summary["targets"]["image"]["endpoints"]["digest"].startswith("sha256:")
@@ -99,6 +99,7 @@ def test_second_run_changes_nothing(deployed, tmp_path):
     assert run.rc == 0, run
     assert run.changed == 0, run
     assert {t["status"] for t in summary["targets"].values()} == {"unchanged"}
+    assert "pipelines" in summary["targets"]  # the pipelines ran again and said they changed nothing
 
 
 def test_each_tag_touches_only_its_target(deployed, tmp_path):
@@ -141,7 +142,7 @@ def test_no_secret_in_verbose_output(deployed, stack):
     assert stack.registry_password not in text
 
 
-def test_teardown_refuses_data_then_removes_everything(deployed, stack):
+def test_teardown_refuses_data_then_removes_everything(deployed, stack, tmp_path):
     refused = run_playbook("playbooks/teardown.yml")
     assert refused.rc != 0, refused
     assert "force" in refused.stdout.lower(), refused
@@ -165,6 +166,20 @@ def test_teardown_refuses_data_then_removes_everything(deployed, stack):
         assert "twin" not in client.list_database_names()
     finally:
         client.close()
+    probe = tmp_path / "zenml_probe.py"  # a file: ZenML refuses `python -c`
+    probe.write_text(
+        "import json\nfrom zenml.client import Client\nc = Client()\n"
+        "print(json.dumps({'stacks': [s.name for s in c.list_stacks(size=100).items],\n"
+        "    'components': [x.name for x in c.list_stack_components(size=100).items],\n"
+        "    'connectors': [x.name for x in c.list_service_connectors(size=100).items],\n"
+        "    'secrets': [x.name for x in c.list_secrets(size=100).items]}))\n")
+    out = subprocess.run([sys.executable, str(probe)], env=stack.env(), capture_output=True, text=True,
+                         timeout=180, check=False)
+    assert out.returncode == 0, out.stderr
+    zenml = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "aws-stack" not in zenml["stacks"], zenml
+    assert not {"s3", "aws", "sagemaker"} & set(zenml["components"]), zenml
+    assert "aws" not in zenml["connectors"] and "settings" not in zenml["secrets"], zenml
     names = qdrant_probe(stack, "print(json.dumps([c.name for c in client.get_collections().collections]))")
     assert not [n for n in names if n.startswith(("cleaned_", "embedded_"))], names
 
