@@ -119,8 +119,10 @@ class CallbackModule(CallbackBase):
         for _target, _label, fact, _key in ENDPOINTS:
             if fact in facts:
                 self._facts[fact] = facts[fact]
-        if "always" in (task.tags or []) and outcome != "failed":
-            return  # the roles' read-only output tasks run under every --tags: not this target's work
+        if outcome != "failed" and ("always" in (task.tags or []) or (task.check_mode and not self._check_mode)):
+            # the roles' read-only output tasks run under every --tags, and a check-mode pass inside a
+            # real run (teardown's safety check) only predicts: neither is this target's work
+            return
         entry = self._entry(target)
         if self._verifying:
             if outcome == "failed":
