@@ -102,12 +102,13 @@ class AWSModule(AnsibleModule):
         except BotoCoreError as exc:
             raise AWSFailure("Failed to create the %s client: %s" % (service, exc))
 
-    def run(self, body):
-        """Call body(); any AWS or botocore error becomes one clear fail_json, never a traceback."""
+    def run(self, work):
+        """Exit with work(self)'s result; an AWS or botocore error becomes one fail_json, never a traceback."""
         try:
-            body()
+            result = work(self)
         except AWSFailure as exc:
             self.fail_json(msg=str(exc))
+        self.exit_json(**result)
 
 
 def known_regions(session):

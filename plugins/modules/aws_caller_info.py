@@ -81,18 +81,16 @@ def partition_of(region):
     return "aws"
 
 
+def read_identity(module):
+    identity = call("read the caller identity", module.client("sts").get_caller_identity)
+    partition = partition_of(module.params["region"])
+    return dict(changed=False, account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"],
+                region=module.params["region"], partition=partition, dns_suffix=DNS_SUFFIX[partition])
+
+
 def main():
     module = AWSModule(argument_spec={}, supports_check_mode=True)
-    outcome = {"changed": False}
-
-    def body():
-        identity = call("read the caller identity", module.client("sts").get_caller_identity)
-        partition = partition_of(module.params["region"])
-        outcome.update(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"],
-                       region=module.params["region"], partition=partition, dns_suffix=DNS_SUFFIX[partition])
-
-    module.run(body)
-    module.exit_json(**outcome)
+    module.run(read_identity)
 
 
 if __name__ == "__main__":

@@ -325,13 +325,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    outcome = {}
-
-    def body():
-        outcome.update(run(module))
-
-    module.run(body)
-    module.exit_json(**outcome)
+    module.run(run)
 
 
 if __name__ == "__main__":
