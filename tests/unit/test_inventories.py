@@ -34,6 +34,6 @@ def test_production_inventory_commits_no_secret():
         for line in path.read_text().splitlines():
             if line.lstrip().startswith("#"):
                 continue
-            key, _, value = line.partition(":")
+            key, _colon, value = line.partition(":")
             if any(word in key.lower() for word in ("password", "secret", "api_key", "apikey", "token")):
                 assert "lookup(" in value or value.strip() in ("", "''", '""', "null", "~"), (path, line)
