@@ -330,9 +330,20 @@ def up() -> int:
     return 0
 
 
+def unmount_leftovers() -> None:
+    """dockerd bind-mounts its default network namespace under exec-root and leaves it mounted."""
+    root = str(paths()["docker"]) + "/"
+    with open("/proc/mounts", encoding="utf-8") as mounts:
+        targets = [line.split()[1] for line in mounts]
+    for target in reversed(targets):  # innermost first
+        if target.startswith(root):
+            subprocess.run(["umount", target], check=False, capture_output=True)
+
+
 def down() -> int:
     for name in reversed(list(PROCESSES)):
         print(f"{name:9} {'stopped' if stop(name) else 'not running'}")
+    unmount_leftovers()
     return 0
 
 
