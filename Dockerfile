@@ -28,7 +28,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     TRANSFORMERS_OFFLINE=1 \
     TOKENIZERS_PARALLELISM=false \
     ZENML_ANALYTICS_OPT_IN=false \
-    ZENML_LOGGING_VERBOSITY=WARN
+    ZENML_LOGGING_VERBOSITY=WARN \
+    SAGEMAKER_ADMIN_CONFIG_OVERRIDE=/app/llm_twin/sagemaker_sdk.yaml \
+    SAGEMAKER_SUPPRESS_V2_WARNING=1
 USER twin
 ENTRYPOINT ["python", "-m", "llm_twin"]
 CMD ["--help"]

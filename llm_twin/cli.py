@@ -18,6 +18,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     run.add_argument("pipeline", choices=PIPELINE_NAMES)
     run.add_argument("--config", type=Path, help="ZenML run config (default: configs/<pipeline>.yaml)")
     run.add_argument("--no-cache", action="store_true", help="disable ZenML step caching for this run")
+    run.add_argument("--stack", help="the ZenML stack to run on (default: the active stack)")
+    run.add_argument("--image", help="the image the steps run in (settings.docker.parent_image, no build); "
+                                     "a remote orchestrator such as SageMaker pulls it from the registry")
     run.add_argument("--report-changes", action="store_true",
                      help="print a final 'llm_twin result: {json}' line saying whether the run changed any data")
     sub.add_parser("export-settings",
@@ -25,7 +28,26 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_pipeline(name: str, config: Path | None, no_cache: bool, report_changes: bool = False) -> int:
+# A remote orchestrator that runs asynchronously (SageMaker, synchronous: false) returns while the run
+# is still in one of these states: the submission succeeded.
+SUBMITTED = ("initializing", "provisioning", "running")
+
+
+def with_image(config: Path, image: str) -> Path:
+    """A copy of the run config whose steps run in `image` (settings.docker.parent_image, skip_build)."""
+    import tempfile
+
+    import yaml
+
+    data = yaml.safe_load(config.read_text()) or {}
+    data.setdefault("settings", {}).setdefault("docker", {}).update(parent_image=image, skip_build=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="run-config-", delete=False) as out:
+        yaml.safe_dump(data, out)
+    return Path(out.name)
+
+
+def run_pipeline(name: str, config: Path | None, no_cache: bool, report_changes: bool = False,
+                 stack: str | None = None, image: str | None = None) -> int:
     config = config or APP_ROOT / "configs" / f"{name}.yaml"
     if not config.is_file():
         print(f"llm_twin: run config {config} not found", file=sys.stderr)
@@ -36,9 +58,21 @@ def run_pipeline(name: str, config: Path | None, no_cache: bool, report_changes:
     source_utils.set_custom_source_root(str(APP_ROOT))
     from llm_twin.pipelines import PIPELINES
 
+    if stack:
+        from zenml.client import Client
+
+        try:
+            Client().activate_stack(stack)
+        except KeyError:
+            print(f"llm_twin: no ZenML stack {stack!r} in the store", file=sys.stderr)
+            return 2
+
     options = {"config_path": str(config)}
     if no_cache:
         options["enable_cache"] = False
+    if image:
+        # the run config file wins over settings given in code, so the image goes into a copy of it
+        options["config_path"] = str(with_image(config, image))
     digest = None
     if report_changes:
         from llm_twin.fingerprint import DIGESTS
@@ -51,9 +85,14 @@ def run_pipeline(name: str, config: Path | None, no_cache: bool, report_changes:
     except RuntimeError as exc:  # ZenML has already logged the failing step's error and traceback
         print(f"llm_twin: pipeline {name} failed: {exc}", file=sys.stderr)
         return 1
-    status = getattr(run, "status", None)
+    status = str(getattr(run, "status", "")).rpartition(".")[2].lower()
+    if status in SUBMITTED:
+        orchestrator_run = (getattr(run, "run_metadata", None) or {}).get("orchestrator_run_id", "?")
+        print(f"llm_twin: pipeline {name} run {getattr(run, 'name', '?')} submitted: {status} "
+              f"(orchestrator run {orchestrator_run})")
+        return 0
     print(f"llm_twin: pipeline {name} run {getattr(run, 'name', '?')} finished: {status}")
-    if status is not None and not str(status).endswith("completed"):
+    if status != "completed":
         return 1
     if digest is not None:
         changed = digest(load_settings()) != before
@@ -89,5 +128,5 @@ def main(argv: list[str] | None = None) -> int:
     app_log.setLevel(logging.INFO)
     app_log.propagate = False
     if args.command == "run":
-        return run_pipeline(args.pipeline, args.config, args.no_cache, args.report_changes)
+        return run_pipeline(args.pipeline, args.config, args.no_cache, args.report_changes, args.stack, args.image)
     return export_settings()

@@ -6,8 +6,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 export PATH="$root/.venv/bin:$PATH" ANSIBLE_CONFIG="$root/ansible.cfg" ZENML_ANALYTICS_OPT_IN=false
-# molecule runs playbooks from a temporary inventory: name the stack folder explicitly
-export LLMTWIN_STACK_DIR="${LLMTWIN_STACK_DIR:-$root/.local-stack}"
+# The tests run on a stack of their own (own folder, own ports), never on the one `make deploy` uses:
+# they create, break and tear down resources. LLMTWIN_STACK_DIR of the caller (a deployment) is
+# deliberately not used. Molecule runs playbooks from a temporary inventory, so the folder is exported.
+export LLMTWIN_STACK_DIR="${LLMTWIN_TEST_STACK_DIR:-$root/.local-stack-test}"
+export LLMTWIN_MONGO_PORT="${LLMTWIN_TEST_MONGO_PORT:-27117}" LLMTWIN_MOTO_PORT="${LLMTWIN_TEST_MOTO_PORT:-5105}"
+export LLMTWIN_REGISTRY_PORT="${LLMTWIN_TEST_REGISTRY_PORT:-5100}" LLMTWIN_ZENML_PORT="${LLMTWIN_TEST_ZENML_PORT:-8337}"
 
 started_stack=0
 if ! scripts/local-stack status >/dev/null 2>&1; then

@@ -23,11 +23,13 @@ RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 
 @dataclass
 class Stack:
+    """The running stack as its stack.json describes it (ports differ between a deployment's and the tests')."""
     dir: Path
-    mongo_host: str = "127.0.0.1"
-    mongo_port: int = 27017
-    aws_endpoint_url: str = "http://127.0.0.1:5005"
-    registry: str = "127.0.0.1:5000"
+    mongo_host: str
+    mongo_port: int
+    aws_endpoint_url: str
+    registry: str
+    zenml_url: str
     registry_user: str = "AWS"
     registry_password: str = "123456789012-auth-token"
     region: str = "us-east-1"
@@ -35,6 +37,19 @@ class Stack:
     @property
     def mongo_admin_password(self) -> str:
         return (self.dir / "secrets" / "mongo_admin_password").read_text().strip()
+
+    @classmethod
+    def load(cls, folder: Path) -> "Stack":
+        import json
+
+        described = json.loads((folder / "stack.json").read_text())
+        return cls(dir=folder, mongo_host=described["host"], mongo_port=described["ports"]["mongo"],
+                   aws_endpoint_url=described["aws_endpoint_url"], registry=described["registry"],
+                   zenml_url=described["zenml_url"])
+
+    @property
+    def zenml_api_key(self) -> str:
+        return (self.dir / "secrets" / "zenml_api_key").read_text().strip()
 
     @property
     def docker_host(self) -> str:
@@ -59,15 +74,17 @@ class Stack:
             "AWS_DEFAULT_REGION": self.region,
             "DOCKER_HOST": self.docker_host,
             "ZENML_CONFIG_PATH": str(self.zenml_config_path),
+            "ZENML_STORE_URL": self.zenml_url,
+            "ZENML_STORE_API_KEY": self.zenml_api_key,
             "ZENML_ANALYTICS_OPT_IN": "false",
         }
 
 
 @pytest.fixture(scope="session")
 def stack() -> Stack:
-    if not (STACK_DIR / "run" / "mongo.pid").exists():
+    if not (STACK_DIR / "run" / "mongo.pid").exists() or not (STACK_DIR / "stack.json").exists():
         pytest.fail(f"the local stack is not up (no {STACK_DIR}/run/mongo.pid): run scripts/local-stack up")
-    return Stack(dir=STACK_DIR)
+    return Stack.load(STACK_DIR)
 
 
 @dataclass

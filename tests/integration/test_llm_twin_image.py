@@ -145,6 +145,20 @@ def test_image_runs_as_non_root_with_offline_model(client, image):
     assert out.strip().splitlines()[-1] == "1000 1 384 sentence-transformers/all-MiniLM-L6-v2"
 
 
+def test_image_has_the_aws_and_s3_integrations(client, image):
+    """What a step on SageMaker imports: the S3 artifact store (s3fs) and the orchestrator (sagemaker);
+    ZenML's own integration check agrees, and the SageMaker SDK's telemetry is switched off."""
+    code, out = run(client, image, ["-c", (
+        "import s3fs, sagemaker, aws_profile_manager\n"
+        "from zenml.integrations.registry import integration_registry as r\n"
+        "from sagemaker.config import load_sagemaker_config\n"
+        "opt_out = load_sagemaker_config()['SageMaker']['PythonSDK']['Modules']['TelemetryOptOut']\n"
+        "print(r.is_installed('aws'), r.is_installed('s3'), sagemaker.__version__.split('.')[0], opt_out)")],
+        entrypoint=["python"])
+    assert code == 0, out
+    assert out.strip().splitlines()[-1] == "True True 2 True"
+
+
 def test_image_carries_only_the_app(client, image):
     code, out = run(client, image, ["-c", "ls -A /app; find / -xdev -name '.env*' 2>/dev/null; true"],
                     entrypoint=["sh"])

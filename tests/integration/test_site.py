@@ -94,6 +94,76 @@ print(json.dumps({{'size': info.config.params.vectors.size, 'points': len(points
     assert found["authors"] == [author_id]
 
 
+def zenml_probe(stack, tmp_path, code: str) -> dict:
+    """Run ZenML's client through the stack's server (URL + API key) in a child process; return its JSON."""
+    probe = tmp_path / "zenml_probe.py"  # a file: ZenML refuses `python -c`
+    probe.write_text("import json\nfrom zenml.client import Client\nc = Client()\n" + code)
+    out = subprocess.run([sys.executable, str(probe)], env=stack.env(), capture_output=True, text=True,
+                         timeout=180, check=False, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def aws_client(stack, service):
+    return boto3.client(service, endpoint_url=stack.aws_endpoint_url, region_name=stack.region,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def test_pipeline_artifacts_are_objects_in_the_s3_bucket(deployed, stack, tmp_path):
+    """The pipelines ran through the ZenML server on the S3 artifact store: every artifact of the last
+    feature_engineering run is an object that s3fs wrote into moto's bucket from inside the image."""
+    runs = zenml_probe(stack, tmp_path, (
+        "run = c.get_pipeline('feature_engineering').last_run\n"
+        "uris = [a.uri for step in run.steps.values() for a in step.outputs_v2.values() for a in a] "
+        "if hasattr(next(iter(run.steps.values())), 'outputs_v2') else "
+        "[v.uri for step in run.steps.values() for vs in step.outputs.values() for v in vs]\n"
+        "print(json.dumps({'stack': run.stack.name, 'status': str(run.status), 'uris': uris,\n"
+        "    'store': c.zen_store.type.value}))\n"))
+    assert runs["store"] == "rest" and runs["stack"] == "local-pipelines", runs
+    assert runs["status"].endswith("completed") and runs["uris"], runs
+    bucket = "llm-twin-artifacts-123456789012"
+    assert all(uri.startswith(f"s3://{bucket}/") for uri in runs["uris"]), runs["uris"]
+    listed = aws_client(stack, "s3").list_objects_v2(Bucket=bucket, MaxKeys=1000).get("Contents", [])
+    keys = [o["Key"] for o in listed]
+    for uri in runs["uris"]:
+        prefix = uri[len(f"s3://{bucket}/"):].rstrip("/") + "/"
+        assert any(key.startswith(prefix) for key in keys), (uri, keys[:20])
+
+
+def test_sagemaker_submission_names_the_ecr_image_and_the_execution_role(deployed, stack, tmp_path):
+    """`--tags sagemaker_submit` submits feature_engineering to aws-stack's SageMaker orchestrator from
+    the image: moto now holds a SageMaker pipeline whose steps run the pushed image of the ECR
+    repository with the execution role (read back with boto3, as AWS would answer)."""
+    run, summary = summary_of(tmp_path, "--tags", "sagemaker_submit")
+    assert run.rc == 0, run
+    assert "submitted" in run.stdout, run
+    image = summary["targets"]["image"]["endpoints"]
+    tag = image["image"].rpartition(":")[2]
+    sagemaker = aws_client(stack, "sagemaker")
+    pipelines = sagemaker.list_pipelines(PipelineNamePrefix="feature-engineering")["PipelineSummaries"]
+    assert pipelines, "no SageMaker pipeline was created"
+    newest = max(pipelines, key=lambda p: p["CreationTime"])["PipelineName"]
+    role = "arn:aws:iam::123456789012:role/llm-twin-sagemaker-execution"
+    assert sagemaker.describe_pipeline(PipelineName=newest)["RoleArn"] == role
+    executions = sagemaker.list_pipeline_executions(PipelineName=newest)["PipelineExecutionSummaries"]
+    assert executions, "the pipeline was created but not started"
+    definition = json.loads(sagemaker.describe_pipeline_definition_for_execution(
+        PipelineExecutionArn=executions[0]["PipelineExecutionArn"])["PipelineDefinition"])
+    steps = definition["Steps"]
+    assert {s["Name"] for s in steps} >= {"query_data_warehouse", "chunk_and_embed"}, [s["Name"] for s in steps]
+    for step in steps:
+        args = step["Arguments"]
+        image_uri = (args.get("AlgorithmSpecification", {}).get("TrainingImage")
+                     or args.get("AppSpecification", {}).get("ImageUri"))
+        assert image_uri == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/llm-twin:{tag}", step["Name"]
+        assert args["RoleArn"] == role, step["Name"]
+    # the image it names is the one the image role pushed (the registry stands in for ECR's data plane)
+    tags = subprocess.run(["curl", "-sf", "-u", f"{stack.registry_user}:{stack.registry_password}",
+                           f"http://{stack.registry}/v2/llm-twin/tags/list"], capture_output=True, text=True,
+                          timeout=30, check=False)
+    assert tag in json.loads(tags.stdout)["tags"], tags.stdout
+
+
 def test_second_run_changes_nothing(deployed, tmp_path):
     run, summary = summary_of(tmp_path)
     assert run.rc == 0, run
@@ -132,10 +202,12 @@ def test_plan_after_a_manual_deletion_reports_exactly_that_resource(deployed, st
 
 
 def test_no_secret_in_verbose_output(deployed, stack):
-    run = run_playbook("site.yml", "-vvv", "--skip-tags", "pipelines")
+    """The pipelines included: their containers get the ZenML API key and read the app password."""
+    run = run_playbook("site.yml", "-vvv", "--diff")
     assert run.rc == 0, run
     text = run.stdout + run.stderr
     assert stack.mongo_admin_password not in text
+    assert stack.zenml_api_key not in text
     app_password = (stack.dir / "secrets" / "mongo_app_password")
     if app_password.exists():
         assert app_password.read_text().strip() not in text
@@ -166,19 +238,13 @@ def test_teardown_refuses_data_then_removes_everything(deployed, stack, tmp_path
         assert "twin" not in client.list_database_names()
     finally:
         client.close()
-    probe = tmp_path / "zenml_probe.py"  # a file: ZenML refuses `python -c`
-    probe.write_text(
-        "import json\nfrom zenml.client import Client\nc = Client()\n"
+    zenml = zenml_probe(stack, tmp_path, (
         "print(json.dumps({'stacks': [s.name for s in c.list_stacks(size=100).items],\n"
         "    'components': [x.name for x in c.list_stack_components(size=100).items],\n"
         "    'connectors': [x.name for x in c.list_service_connectors(size=100).items],\n"
-        "    'secrets': [x.name for x in c.list_secrets(size=100).items]}))\n")
-    out = subprocess.run([sys.executable, str(probe)], env=stack.env(), capture_output=True, text=True,
-                         timeout=180, check=False)
-    assert out.returncode == 0, out.stderr
-    zenml = json.loads(out.stdout.strip().splitlines()[-1])
-    assert "aws-stack" not in zenml["stacks"], zenml
-    assert not {"s3", "aws", "sagemaker"} & set(zenml["components"]), zenml
+        "    'secrets': [x.name for x in c.list_secrets(size=100).items]}))\n"))
+    assert not {"aws-stack", "local-pipelines"} & set(zenml["stacks"]), zenml
+    assert not {"s3", "aws", "sagemaker", "local-pipelines"} & set(zenml["components"]), zenml
     assert "aws" not in zenml["connectors"] and "settings" not in zenml["secrets"], zenml
     names = qdrant_probe(stack, "print(json.dumps([c.name for c in client.get_collections().collections]))")
     assert not [n for n in names if n.startswith(("cleaned_", "embedded_"))], names

@@ -55,8 +55,11 @@ for ctype, name, config in json.loads(sys.argv[1]):
 
 @pytest.fixture()
 def zenv(tmp_path, stack):
-    """Environment of a private ZenML store (the dummy AWS keys are moto's)."""
+    """Environment of a private ZenML store (the dummy AWS keys are moto's): a throwaway SQLite folder,
+    so tests of the module's own logic cannot disturb each other; the roles' tests use the server."""
     env = stack.env()
+    env.pop("ZENML_STORE_URL")
+    env.pop("ZENML_STORE_API_KEY")
     env["ZENML_CONFIG_PATH"] = str(tmp_path / "zenml")
     return env
 
@@ -84,13 +87,13 @@ def write_playbook(tmp_path, tasks):
 
 
 def stack_args(env, state="present", orchestrator_flavor="sagemaker", synchronous=False, verify=False,
-               endpoint="http://127.0.0.1:5005", timeout=60, **extra):
+               endpoint=None, timeout=60, **extra):
     orchestrator = {"name": "sagemaker", "flavor": orchestrator_flavor, "configuration": {}}
     if orchestrator_flavor == "sagemaker":
         orchestrator["configuration"] = {"execution_role": ROLE, "synchronous": synchronous}
     args = {
         "name": "aws-stack", "state": state, "activate": True, "config_path": env["ZENML_CONFIG_PATH"],
-        "aws_endpoint_url": endpoint, "timeout": timeout,
+        "aws_endpoint_url": endpoint or env["AWS_ENDPOINT_URL"], "timeout": timeout,
         "connector": {"name": "aws", "auth_method": "secret-key", "region": "us-east-1",
                       "aws_access_key_id": "testing", "aws_secret_access_key": SECRET_KEY, "verify": verify},
         "components": {
