@@ -31,15 +31,14 @@ build-prereqs:    ## what an image build needs here: the base image (no pulls) a
 test: setup       ## every test; brings the stack up and down itself
 	@bash scripts/test.sh
 
-test-unit:         ## controller plugins run apart (they switch ansible into controller mode)
-	$(BIN)/python -m pytest -q tests/unit --ignore=tests/unit/plugins/callback
-	$(BIN)/python -m pytest -q tests/unit/plugins/callback
+test-unit: setup   ## one step of `make test`, on the tests' own stack (never the deployment's)
+	@bash scripts/test.sh unit unit-callback
 
-test-integration: up
-	$(BIN)/python -m pytest -q tests/integration
+test-integration: setup
+	@bash scripts/test.sh integration
 
-test-molecule: up
-	@bash scripts/molecule-all.sh
+test-molecule: setup
+	@bash scripts/test.sh molecule
 
 lint:
 	$(BIN)/ansible-lint --profile production

@@ -114,9 +114,7 @@ def test_pipeline_artifacts_are_objects_in_the_s3_bucket(deployed, stack, tmp_pa
     feature_engineering run is an object that s3fs wrote into moto's bucket from inside the image."""
     runs = zenml_probe(stack, tmp_path, (
         "run = c.get_pipeline('feature_engineering').last_run\n"
-        "uris = [a.uri for step in run.steps.values() for a in step.outputs_v2.values() for a in a] "
-        "if hasattr(next(iter(run.steps.values())), 'outputs_v2') else "
-        "[v.uri for step in run.steps.values() for vs in step.outputs.values() for v in vs]\n"
+        "uris = [v.uri for step in run.steps.values() for vs in step.outputs.values() for v in vs]\n"
         "print(json.dumps({'stack': run.stack.name, 'status': str(run.status), 'uris': uris,\n"
         "    'store': c.zen_store.type.value}))\n"))
     assert runs["store"] == "rest" and runs["stack"] == "local-pipelines", runs
@@ -134,11 +132,10 @@ def test_sagemaker_submission_names_the_ecr_image_and_the_execution_role(deploye
     """`--tags sagemaker_submit` submits feature_engineering to aws-stack's SageMaker orchestrator from
     the image: moto now holds a SageMaker pipeline whose steps run the pushed image of the ECR
     repository with the execution role (read back with boto3, as AWS would answer)."""
-    run, summary = summary_of(tmp_path, "--tags", "sagemaker_submit")
+    run = run_playbook("site.yml", "--tags", "sagemaker_submit")
     assert run.rc == 0, run
     assert "submitted" in run.stdout, run
-    image = summary["targets"]["image"]["endpoints"]
-    tag = image["image"].rpartition(":")[2]
+    tag = deployed[1]["targets"]["image"]["endpoints"]["image"].rpartition(":")[2]
     sagemaker = aws_client(stack, "sagemaker")
     pipelines = sagemaker.list_pipelines(PipelineNamePrefix="feature-engineering")["PipelineSummaries"]
     assert pipelines, "no SageMaker pipeline was created"
