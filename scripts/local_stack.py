@@ -387,7 +387,7 @@ def start_zenml() -> None:
     """ZenML's server app under uvicorn, with OAuth2 login and API keys as a production server has."""
     server = paths()["zenml-server"]
     spawn("zenml-server", [str(BIN / "python"), "-m", "uvicorn", "zenml.zen_server.zen_server_api:app",
-                    "--host", HOST, "--port", str(ports()["zenml"]), "--log-level", "warning"],
+                           "--host", HOST, "--port", str(ports()["zenml"]), "--log-level", "warning"],
           env={"ZENML_SERVER": "true",
                "ZENML_CONFIG_PATH": str(server),
                "ZENML_LOCAL_STORES_PATH": str(server / "local_stores"),

@@ -21,6 +21,7 @@ options:
   profile:
     description:
       - A named profile of the AWS shared configuration files. Falls back to E(AWS_PROFILE).
+      - An unknown profile fails before any connection.
     type: str
     aliases: [aws_profile]
   access_key:
@@ -47,13 +48,16 @@ options:
   connect_timeout:
     description: Seconds to wait for a connection to the endpoint.
     type: float
-    default: 10.0
+    default: 5.0
   read_timeout:
-    description: Seconds to wait for an answer once connected.
+    description:
+      - Seconds to wait for an answer once connected.
+      - An endpoint that accepts connections but never answers fails a task after about
+        O(max_attempts) x O(read_timeout) seconds plus a few seconds of backoff (under a minute with the defaults).
     type: float
-    default: 30.0
+    default: 15.0
   max_attempts:
-    description: Attempts per API call, including the first, for throttling and transient errors.
+    description: Attempts per API call in all, including the first, for throttling and transient errors.
     type: int
     default: 3
   retry_mode:

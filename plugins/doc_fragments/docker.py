@@ -19,9 +19,12 @@ options:
     default: unix:///var/run/docker.sock
     aliases: [docker_url]
   timeout:
-    description: Seconds to wait for any one response from the daemon (a build step may be silent that long).
+    description:
+      - Seconds to wait for any one answer of the daemon's API, the version handshake included, so an
+        unresponsive daemon fails the task within about that long.
+      - A build's output may be silent longer; docker_image_build waits its own C(build_timeout) for it.
     type: int
-    default: 600
+    default: 30
 requirements:
   - docker (the Python SDK) >= 7.0
 """

@@ -35,8 +35,10 @@ options:
     description:
       - Seconds the ZenML work of one module call may take (store access and AWS verification calls
         included) before the module fails with a timeout message.
+      - With the import of ZenML (several seconds) a store that accepts connections but never answers
+        fails the task within a minute by default; raise it for a slow remote server.
     type: float
-    default: 120
+    default: 40
 requirements:
   - zenml (with the AWS integration's flavors, C(zenml[connectors-aws]))
 notes:

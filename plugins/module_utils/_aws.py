@@ -9,11 +9,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 
 try:
     import botocore.session
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+    from botocore.validate import ParamValidator
     HAS_BOTOCORE = True
     BOTOCORE_IMPORT_ERROR = None
 except ImportError as exc:  # the module reports it with missing_required_lib
@@ -24,6 +27,9 @@ except ImportError as exc:  # the module reports it with missing_required_lib
         """Stand-in so except clauses stay valid; the module fails with missing_required_lib first."""
 
     class ClientError(Exception):
+        """Stand-in so except clauses stay valid; the module fails with missing_required_lib first."""
+
+    class ResponseParserError(Exception):
         """Stand-in so except clauses stay valid; the module fails with missing_required_lib first."""
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -41,8 +47,9 @@ def aws_argument_spec():
         session_token=dict(type="str", aliases=["aws_session_token"], no_log=True,
                            fallback=(env_fallback, ["AWS_SESSION_TOKEN"])),
         endpoint_url=dict(type="str", aliases=["aws_endpoint_url"], fallback=(env_fallback, ["AWS_ENDPOINT_URL"])),
-        connect_timeout=dict(type="float", default=10.0),
-        read_timeout=dict(type="float", default=30.0),
+        # a hung endpoint costs max_attempts x read_timeout plus backoff: 3 x 15 s stays under a minute
+        connect_timeout=dict(type="float", default=5.0),
+        read_timeout=dict(type="float", default=15.0),
         max_attempts=dict(type="int", default=3),
         retry_mode=dict(type="str", default="standard", choices=["standard", "adaptive"]),
     )
@@ -62,10 +69,16 @@ class AWSModule(AnsibleModule):
         if not HAS_BOTOCORE:
             self.fail_json(msg=missing_required_lib("botocore"), exception=str(BOTOCORE_IMPORT_ERROR))
         self._session = None
+        self.actions = []
         self._check_connection_options()
 
     def _check_connection_options(self):
         p = self.params
+        # first: a session with an unknown profile raises ProfileNotFound on any use, even reading region data
+        if p["profile"] and p["profile"] not in botocore.session.Session().available_profiles:
+            self.fail_json(msg="profile: unknown AWS profile %r: not in the AWS config or credentials files "
+                               "(~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE)"
+                           % p["profile"])
         if not p["region"]:
             self.fail_json(msg="region is required: set the region option or AWS_REGION / AWS_DEFAULT_REGION")
         if p["region"] not in known_regions(self.session()):
@@ -91,24 +104,73 @@ class AWSModule(AnsibleModule):
         p = self.params
         config = Config(
             connect_timeout=p["connect_timeout"], read_timeout=p["read_timeout"],
-            retries={"mode": p["retry_mode"], "max_attempts": p["max_attempts"]},
+            # botocore's "max_attempts" counts retries only; "total_max_attempts" is what the option means
+            retries={"mode": p["retry_mode"], "total_max_attempts": p["max_attempts"]},
             user_agent_extra="llmtwin.deploy",
         )
         try:
-            return self.session().create_client(
+            client = self.session().create_client(
                 service, region_name=p["region"], endpoint_url=p["endpoint_url"] or None,
                 aws_access_key_id=p["access_key"] or None, aws_secret_access_key=p["secret_key"] or None,
                 aws_session_token=p["session_token"] or None, config=config)
         except BotoCoreError as exc:
             raise AWSFailure("Failed to create the %s client: %s" % (service, exc))
+        client.meta.events.register("after-call", require_request_id)
+        return client
 
-    def run(self, work):
-        """Exit with work(self)'s result; an AWS or botocore error becomes one fail_json, never a traceback."""
+    def did(self, action):
+        """Record a change made (or, in check mode, that would be made): results and failures list them."""
+        self.actions.append(action)
+
+    def validate_request(self, service, operation, params, names):
+        """botocore's own shape check of a request we will send later (types, required members, lengths):
+        it runs before the first write, so bad input cannot leave a half-made resource. `names` maps the
+        request's member paths to option names for the message."""
+        shape = self.session().get_service_model(service).operation_model(operation).input_shape
+        report = ParamValidator().validate(params, shape)
+        if report.has_errors():
+            text = report.generate_report()
+            for member, option in names.items():
+                text = text.replace(member, option)
+            raise AWSFailure("%s: %s" % (", ".join(sorted(set(names.values()))), " ".join(text.split())))
+
+    def run(self, work, actions=True):
+        """Exit with work(self)'s result; an AWS or botocore error becomes one fail_json, never a traceback.
+
+        A failure after a write reports changed=true and the writes made, so nobody believes nothing
+        happened (check mode made no write, so it reports changed=false)."""
         try:
             result = work(self)
         except AWSFailure as exc:
-            self.fail_json(msg=str(exc))
+            self._fail_after(str(exc))
+        except (ResponseParserError, KeyError, IndexError, TypeError, ValueError) as exc:
+            # botocore parses an HTML or garbage answer into an error or into a dict without the expected keys
+            cause = " ".join(str(exc).split())[:300]
+            self._fail_after("Failed to read the answer of %s: it is not an AWS API response (%s: %s); check "
+                             "endpoint_url and region" % (self.params["endpoint_url"] or "AWS", type(exc).__name__, cause))
+        if actions:  # modules that change things return what they did; read-only ones have nothing to list
+            result.setdefault("actions", list(self.actions))
         self.exit_json(**result)
+
+    def _fail_after(self, msg):
+        changed = bool(self.actions) and not self.check_mode
+        self.fail_json(msg=msg if not changed else "%s (already done: %s)" % (msg, "; ".join(self.actions)),
+                       changed=changed, actions=list(self.actions))
+
+
+REQUEST_ID_HEADERS = ("x-amz-request-id", "x-amzn-requestid", "x-amzn-request-id")
+
+
+def require_request_id(http_response, parsed, **kwargs):
+    """Every AWS API answer, error or not, carries a request id. Without one, the endpoint is something
+    else (a web page, a proxy's error): botocore may well parse it into an empty, plausible result, so
+    it is refused here rather than read as "versioning not set" or "no such bucket"."""
+    headers = dict((k.lower(), v) for k, v in (http_response.headers or {}).items())
+    if any(headers.get(h) for h in REQUEST_ID_HEADERS) or (parsed or {}).get("ResponseMetadata", {}).get("RequestId"):
+        return
+    raise ResponseParserError("HTTP %s without an AWS request id (Content-Type: %s): %s" % (
+        http_response.status_code, headers.get("content-type", "none"),
+        " ".join((http_response.content or b"")[:120].decode("utf-8", "replace").split())))
 
 
 def known_regions(session):
@@ -133,6 +195,9 @@ def call(action, fn, *args, **kwargs):
         raise AWSFailure("Failed to %s: %s (%s)" % (action, err.get("Message") or exc, err.get("Code", "error")))
     except BotoCoreError as exc:
         raise AWSFailure("Failed to %s: %s" % (action, exc))
+    except ResponseParserError as exc:  # an endpoint that answers HTML or garbage
+        raise AWSFailure("Failed to %s: the answer is not an AWS API response (check endpoint_url): %s"
+                         % (action, " ".join(str(exc).split())[:300]))
 
 
 def read_or_none(action, missing_codes, fn, *args, **kwargs):
@@ -143,8 +208,14 @@ def read_or_none(action, missing_codes, fn, *args, **kwargs):
         if error_code(exc) in missing_codes:
             return None
         return call(action, _raise, exc)
-    except BotoCoreError as exc:
+    except (BotoCoreError, ResponseParserError) as exc:
         return call(action, _raise, exc)
+
+
+def create_or_adopt(action, exists_codes, fn, *args, **kwargs):
+    """A create that a concurrent run may have won: its 'already exists' answer returns None, and the
+    caller adopts the resource and reconciles it like one that existed before."""
+    return read_or_none(action, exists_codes, fn, *args, **kwargs)
 
 
 def _raise(exc):
@@ -182,11 +253,14 @@ def merged_tags(current, desired, purge):
 # ---------------------------------------------------------------- policies
 
 def load_policy(value, option):
-    """A policy given as a dict or a JSON string -> dict; malformed JSON fails naming the option."""
+    """A policy given as a dict or a JSON string -> dict; anything else fails naming the option."""
     if value is None:
         return None
     if isinstance(value, dict):
         return value
+    if not isinstance(value, str):
+        raise AWSFailure("%s: expected a policy document (a dict or a JSON object string), got a %s"
+                         % (option, type(value).__name__))
     try:
         doc = json.loads(value)
     except ValueError as exc:
@@ -194,6 +268,84 @@ def load_policy(value, option):
     if not isinstance(doc, dict):
         raise AWSFailure("%s: a policy document must be a JSON object" % option)
     return doc
+
+
+POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
+STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
+                  "Condition")
+ACTION = re.compile(r"^(\*|[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+)$")
+
+
+def _strings(value):
+    """value as a list when it is a string or a non-empty list of non-empty strings, else None."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
+        return None
+    return items
+
+
+def check_policy(doc, option, trust=False):
+    """The IAM policy grammar's shape, checked before any write: IAM would reject these only after the
+    role was created. trust=True for a role's trust policy (needs a Principal, has no Resource)."""
+    def fail(where, expected):
+        raise AWSFailure("%s: %s: expected %s" % (option, where, expected))
+
+    unknown = sorted(set(doc) - {"Version", "Id", "Statement"})
+    if unknown:
+        fail("unknown key %s" % ", ".join(unknown), "only Version, Id and Statement")
+    if "Version" in doc and doc["Version"] not in POLICY_VERSIONS:
+        fail("Version %r" % (doc["Version"],), "one of %s" % ", ".join(POLICY_VERSIONS))
+    statements = doc.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        fail("Statement", "a statement (a dict) or a non-empty list of them")
+    for index, st in enumerate(statements):
+        where = "Statement[%d]" % index
+        if not isinstance(st, dict):
+            fail(where, "a dict with Effect, Action and %s" % ("Principal" if trust else "Resource"))
+        unknown = sorted(set(st) - set(STATEMENT_KEYS))
+        if unknown:
+            fail("%s: unknown key %s" % (where, ", ".join(unknown)), "keys among %s" % ", ".join(STATEMENT_KEYS))
+        if st.get("Effect") not in ("Allow", "Deny"):
+            fail("%s.Effect %r" % (where, st.get("Effect")), "Allow or Deny")
+        pairs = [("Action", "NotAction"), ("Principal", "NotPrincipal") if trust else ("Resource", "NotResource")]
+        for key, negated in pairs:
+            if (key in st) == (negated in st):
+                fail(where, "exactly one of %s and %s" % (key, negated))
+        if trust and ("Resource" in st or "NotResource" in st):
+            fail(where, "no Resource in a trust policy")
+        if not trust and ("Principal" in st or "NotPrincipal" in st):
+            fail(where, "no Principal in a role's own policy (it applies to the role)")
+        actions = _strings(st.get("Action", st.get("NotAction")))
+        if actions is None or not all(ACTION.match(a) for a in actions):
+            fail("%s.Action" % where, "'service:Action' strings (wildcards allowed) or '*'")
+        if not trust and _strings(st.get("Resource", st.get("NotResource"))) is None:
+            fail("%s.Resource" % where, "an ARN, '*' or a non-empty list of them")
+        principal = st.get("Principal", st.get("NotPrincipal"))
+        if trust and principal != "*" and not (isinstance(principal, dict) and principal and all(
+                _strings(v) is not None for v in principal.values())):
+            fail("%s.Principal" % where, "'*' or a dict such as {Service: sagemaker.amazonaws.com}")
+        if "Condition" in st and not (isinstance(st["Condition"], dict)
+                                      and all(isinstance(v, dict) for v in st["Condition"].values())):
+            fail("%s.Condition" % where, "a dict of operator -> {key: value}")
+        if "Sid" in st and not (isinstance(st["Sid"], str) and re.match(r"^[A-Za-z0-9]*$", st["Sid"])):
+            fail("%s.Sid" % where, "letters and digits")
+    return doc
+
+
+def check_tags(tags, option="tags", limit=50):
+    """Tag limits shared by S3, ECR and IAM (50 tags, keys 1-128 and values 0-256 characters)."""
+    if tags is None:
+        return
+    if len(tags) > limit:
+        raise AWSFailure("%s: at most %d tags, got %d" % (option, limit, len(tags)))
+    for key, value in tags.items():
+        if isinstance(value, (dict, list)) or value is None:
+            raise AWSFailure("%s.%s: expected a string value, got %r" % (option, key, value))
+        if not 1 <= len(str(key)) <= 128 or len(str(value)) > 256 or str(key).startswith("aws:"):
+            raise AWSFailure("%s.%s: expected a key of 1-128 characters not starting with 'aws:' and a value "
+                             "of at most 256 characters" % (option, key))
 
 
 def normalize_policy(doc):

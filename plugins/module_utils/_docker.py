@@ -90,7 +90,8 @@ def docker_argument_spec():
     return dict(
         docker_host=dict(type="str", default="unix:///var/run/docker.sock", aliases=["docker_url"],
                          fallback=(env_fallback, ["DOCKER_HOST"])),
-        timeout=dict(type="int", default=600),
+        # each daemon API answer (the version handshake included); a long build has its own build_timeout
+        timeout=dict(type="int", default=30),
     )
 
 
@@ -125,6 +126,9 @@ class DockerModule(AnsibleModule):
         super(DockerModule, self).__init__(argument_spec=spec, **kwargs)
         if not HAS_DOCKER:
             self.fail_json(msg=missing_required_lib("docker"), exception=str(DOCKER_IMPORT_ERROR))
+        for name in ("timeout", "registry_timeout", "build_timeout"):
+            if name in self.params and self.params[name] is not None and self.params[name] <= 0:
+                self.fail_json(msg="%s must be a positive number of seconds, got %s" % (name, self.params[name]))
         self._client = None
         self._reader = None
 
@@ -664,15 +668,21 @@ class RegistryClient(object):
 
 def _botocore_errors():
     exceptions = importlib.import_module("botocore.exceptions")
-    return (exceptions.BotoCoreError, exceptions.ClientError)
+    # ResponseParserError is not a BotoCoreError: an endpoint answering HTML raises it
+    return (exceptions.BotoCoreError, exceptions.ClientError, importlib.import_module("botocore.parsers").ResponseParserError)
 
 
 def ecr_client(params):
     if not HAS_BOTOCORE:
         raise DockerFailure(missing_required_lib("botocore") + " (registry_auth=ecr needs it)")
-    session = importlib.import_module("botocore.session").Session(profile=params.get("profile"))
-    config = importlib.import_module("botocore.config").Config(connect_timeout=10, read_timeout=30,
-                                                               retries={"max_attempts": 3, "mode": "standard"})
+    sessions = importlib.import_module("botocore.session")
+    # a session with an unknown profile raises ProfileNotFound on first use: say which option is wrong
+    if params.get("profile") and params["profile"] not in sessions.Session().available_profiles:
+        raise DockerFailure("profile: unknown AWS profile %r: not in the AWS config or credentials files" % params["profile"])
+    session = sessions.Session(profile=params.get("profile"))
+    # 3 attempts in all (botocore's "max_attempts" would be 3 retries) of 15 s: a hung endpoint fails within a minute
+    config = importlib.import_module("botocore.config").Config(connect_timeout=5, read_timeout=15,
+                                                               retries={"total_max_attempts": 3, "mode": "standard"})
     return session.create_client("ecr", region_name=params.get("region"), endpoint_url=params.get("endpoint_url"),
                                  aws_access_key_id=params.get("access_key"),
                                  aws_secret_access_key=params.get("secret_key"),
@@ -737,7 +747,8 @@ def _ecr_token_direct(params):
         kind = str(document.get("__type", "HTTP %d" % status)).rpartition("#")[2]
         raise DockerFailure("Failed to get an ECR authorization token: %s: %s"
                             % (kind, document.get("message") or document.get("Message") or data[:200]))
-    return document["authorizationData"][0]
+    found = document.get("authorizationData") if isinstance(document, dict) else None
+    return found[0] if isinstance(found, list) and found else {}
 
 
 def ecr_authorization(params):
@@ -750,12 +761,16 @@ def ecr_authorization(params):
         client = ecr_client(params)
         try:
             kwargs = {"registryIds": [params["ecr_registry_id"]]} if params.get("ecr_registry_id") else {}
-            data = client.get_authorization_token(**kwargs)["authorizationData"][0]
+            data = (client.get_authorization_token(**kwargs).get("authorizationData") or [{}])[0]
         except _botocore_errors() as exc:
             raise DockerFailure("Failed to get an ECR authorization token: %s" % exc)
         finally:
             client.close()
-    username, _sep, password = base64.b64decode(data["authorizationToken"]).decode("utf-8").partition(":")
+    try:
+        username, _sep, password = base64.b64decode(data["authorizationToken"]).decode("utf-8").partition(":")
+    except (KeyError, TypeError, ValueError):  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise DockerFailure("Failed to get an ECR authorization token: the answer of %s is not an ECR API response; "
+                            "check endpoint_url" % (params.get("endpoint_url") or "ECR"))
     host = re.sub(r"^https?://", "", data.get("proxyEndpoint", "")).rstrip("/")
     return username, password, host
 

@@ -49,7 +49,8 @@ def zenml_argument_spec():
         store_url=dict(type="str", no_log=False),
         store_api_key=dict(type="str", no_log=True),
         aws_endpoint_url=dict(type="str", fallback=(env_fallback, ["AWS_ENDPOINT_URL"])),
-        timeout=dict(type="float", default=120.0),
+        # with the ~5 s zenml import and Python start, a hung store fails the task within a minute
+        timeout=dict(type="float", default=40.0),
     )
 
 

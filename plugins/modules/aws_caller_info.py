@@ -90,7 +90,7 @@ def read_identity(module):
 
 def main():
     module = AWSModule(argument_spec={}, supports_check_mode=True)
-    module.run(read_identity)
+    module.run(read_identity, actions=False)
 
 
 if __name__ == "__main__":

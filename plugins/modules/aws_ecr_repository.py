@@ -15,6 +15,8 @@ description:
   - An option left unset means "leave that setting alone"; the lifecycle policy and tags are read only
     when they are managed.
   - Encryption can only be chosen at creation; a different O(encryption) on an existing repository fails.
+  - When a concurrent run creates the same repository first (C(RepositoryAlreadyExistsException)), the
+    repository is adopted and reconciled like an existing one.
 version_added: 0.1.0
 author:
   - LLM Twin deploy team (@llmtwin)
@@ -38,6 +40,10 @@ options:
   lifecycle_policy:
     description:
       - The lifecycle policy, as a dict or a JSON string. An empty dict removes the policy.
+      - Checked before anything is created. C(rules) is a non-empty list; each rule has a unique positive
+        C(rulePriority), a C(selection) (C(tagStatus) C(tagged) with C(tagPrefixList) or C(tagPatternList),
+        C(untagged) or C(any); C(countType) C(imageCountMoreThan), or C(sinceImagePushed) with
+        C(countUnit=days); a positive C(countNumber)) and an C(action) of type C(expire).
     type: raw
   encryption:
     description: Encryption at rest, set at creation only.
@@ -123,17 +129,108 @@ repository:
     tags:
       description: The tags (when managed).
       type: dict
+actions:
+  description:
+    - The changes made (in check mode, that would be made), in order. Also returned when the task fails
+      after a change, together with C(changed=true).
+  returned: always
+  type: list
+  elements: str
+  sample: ["create repository llm-twin", "set lifecycle policy of llm-twin"]
 """
 
 import json
 import re
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import (
-    AWSFailure, AWSModule, BotoCoreError, ClientError, call, dict_to_tags, error_code, load_policy, merged_tags,
-    policies_equal, read_or_none, tag_changes, tags_to_dict,
+    AWSFailure, AWSModule, BotoCoreError, ClientError, call, check_tags, create_or_adopt, dict_to_tags, error_code,
+    load_policy, merged_tags, policies_equal, read_or_none, tag_changes, tags_to_dict,
 )
 
 REPO_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+TAG_STATUSES = ("tagged", "untagged", "any")
+COUNT_TYPES = ("imageCountMoreThan", "sinceImagePushed")
+
+
+def _positive_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def lifecycle_policy_problem(policy):
+    """What ECR would reject in a lifecycle policy (after we had created the repository), or None."""
+    if set(policy) != {"rules"} or not isinstance(policy["rules"], list) or not policy["rules"]:
+        return "expected {rules: [...]} with at least one rule (or {} to remove the policy)"
+    priorities = []
+    for index, rule in enumerate(policy["rules"]):
+        where = "rules[%d]" % index
+        if not isinstance(rule, dict):
+            return "%s: expected a dict with rulePriority, selection and action" % where
+        unknown = sorted(set(rule) - {"rulePriority", "description", "selection", "action"})
+        if unknown:
+            return "%s: unknown key %s" % (where, ", ".join(unknown))
+        if not _positive_int(rule.get("rulePriority")):
+            return "%s.rulePriority: expected a positive integer, got %r" % (where, rule.get("rulePriority"))
+        priorities.append(rule["rulePriority"])
+        if not isinstance(rule.get("description", ""), str):
+            return "%s.description: expected a string" % where
+        selection = rule.get("selection")
+        if not isinstance(selection, dict):
+            return "%s.selection: expected a dict" % where
+        status = selection.get("tagStatus")
+        if status not in TAG_STATUSES:
+            return "%s.selection.tagStatus: expected one of %s, got %r" % (where, ", ".join(TAG_STATUSES), status)
+        lists = [k for k in ("tagPrefixList", "tagPatternList") if k in selection]
+        if status == "tagged" and len(lists) != 1:
+            return "%s.selection: tagStatus tagged needs one of tagPrefixList, tagPatternList" % where
+        if status != "tagged" and lists:
+            return "%s.selection: %s only goes with tagStatus tagged" % (where, lists[0])
+        if lists and not (isinstance(selection[lists[0]], list) and selection[lists[0]]
+                          and all(isinstance(t, str) and t for t in selection[lists[0]])):
+            return "%s.selection.%s: expected a non-empty list of strings" % (where, lists[0])
+        count_type = selection.get("countType")
+        if count_type not in COUNT_TYPES:
+            return "%s.selection.countType: expected one of %s, got %r" % (where, ", ".join(COUNT_TYPES), count_type)
+        if (count_type == "sinceImagePushed") != (selection.get("countUnit") == "days") or \
+                ("countUnit" in selection and selection["countUnit"] != "days"):
+            return "%s.selection.countUnit: expected days with sinceImagePushed, and nothing otherwise" % where
+        if not _positive_int(selection.get("countNumber")):
+            return "%s.selection.countNumber: expected a positive integer, got %r" % (where, selection.get("countNumber"))
+        unknown = sorted(set(selection) - {"tagStatus", "tagPrefixList", "tagPatternList", "countType", "countUnit",
+                                           "countNumber"})
+        if unknown:
+            return "%s.selection: unknown key %s" % (where, ", ".join(unknown))
+        if rule.get("action") != {"type": "expire"}:
+            return "%s.action: expected {type: expire}, got %r" % (where, rule.get("action"))
+    if len(priorities) != len(set(priorities)):
+        return "rulePriority values must be unique, got %s" % ", ".join(str(p) for p in sorted(priorities))
+    return None
+
+
+def policy_text(policy):
+    return json.dumps(policy, sort_keys=True)
+
+
+def check_input(module):
+    """Every option's value, before any connection; returns the parsed lifecycle policy."""
+    p = module.params
+    if not REPO_NAME.match(p["name"]) or not 2 <= len(p["name"]) <= 256:
+        raise AWSFailure("name: invalid repository name %r: expected 2-256 lowercase letters and digits, "
+                         "separated by single '.', '_', '-' or '/'" % p["name"])
+    if p["kms_key"] and p["encryption"] != "KMS":
+        raise AWSFailure("kms_key needs encryption=KMS")
+    check_tags(p["tags"])
+    policy = load_policy(p["lifecycle_policy"], "lifecycle_policy")
+    if policy:
+        problem = lifecycle_policy_problem(policy)
+        if problem:
+            raise AWSFailure("lifecycle_policy: %s" % problem)
+        # ECR's bounds on the text: botocore checks the minimum (100 characters), not the maximum
+        text = policy_text(policy)
+        module.validate_request("ecr", "PutLifecyclePolicy", {"repositoryName": p["name"], "lifecyclePolicyText": text},
+                                {"lifecyclePolicyText": "lifecycle_policy"})
+        if len(text) > 30720:
+            raise AWSFailure("lifecycle_policy: at most 30720 characters as JSON, got %d" % len(text))
+    return policy
 
 
 def describe(repo, extra):
@@ -183,11 +280,12 @@ class Repository(object):
 
     def _write(self, action, fn, **kwargs):
         self.changed = True
-        if not self.module.check_mode:
-            return call(action, fn, **kwargs)
-        return None
+        result = None if self.module.check_mode else call(action, fn, **kwargs)
+        self.module.did(action)
+        return result
 
     def create(self, policy):
+        """(repository, extra) after creating it; (None, None) when a concurrent run created it first."""
         p = self.params
         kwargs = {"repositoryName": self.name}
         if p["image_tag_mutability"]:
@@ -198,7 +296,15 @@ class Repository(object):
             kwargs["encryptionConfiguration"] = desired_encryption(p)
         if p["tags"]:
             kwargs["tags"] = dict_to_tags(p["tags"])
-        created = self._write("create repository %s" % self.name, self.ecr.create_repository, **kwargs)
+        action = "create repository %s" % self.name
+        created = None
+        if not self.module.check_mode:
+            created = create_or_adopt(action, ("RepositoryAlreadyExistsException",), self.ecr.create_repository,
+                                      **kwargs)
+            if created is None:
+                return None, None
+        self.changed = True
+        self.module.did(action)
         if created:
             repo = created["repository"]
         else:  # check mode: what it would look like
@@ -208,7 +314,7 @@ class Repository(object):
         extra = {}
         if policy:
             self._write("set lifecycle policy of %s" % self.name, self.ecr.put_lifecycle_policy,
-                        repositoryName=self.name, lifecyclePolicyText=json.dumps(policy, sort_keys=True))
+                        repositoryName=self.name, lifecyclePolicyText=policy_text(policy))
         if policy is not None:
             extra["lifecycle_policy"] = policy
         if p["tags"] is not None:
@@ -237,7 +343,7 @@ class Repository(object):
         if policy is not None and not policies_equal(extra.get("lifecycle_policy") or {}, policy):
             if policy:
                 self._write("set lifecycle policy of %s" % self.name, self.ecr.put_lifecycle_policy,
-                            repositoryName=self.name, lifecyclePolicyText=json.dumps(policy, sort_keys=True))
+                            repositoryName=self.name, lifecyclePolicyText=policy_text(policy))
             else:
                 self._write("delete lifecycle policy of %s" % self.name, self.ecr.delete_lifecycle_policy,
                             repositoryName=self.name)
@@ -279,12 +385,7 @@ def desired_encryption(params):
 
 def run(module):
     p = module.params
-    if not REPO_NAME.match(p["name"]) or not 2 <= len(p["name"]) <= 256:
-        raise AWSFailure("name: invalid repository name %r: expected 2-256 lowercase letters and digits, "
-                         "separated by single '.', '_', '-' or '/'" % p["name"])
-    if p["kms_key"] and p["encryption"] != "KMS":
-        raise AWSFailure("kms_key needs encryption=KMS")
-    policy = load_policy(p["lifecycle_policy"], "lifecycle_policy")
+    policy = check_input(module)
     repository = Repository(module)
     repo = repository.read()
     result = {"changed": False, "repository": {}}
@@ -295,10 +396,15 @@ def run(module):
         if module._diff:
             result["diff"] = {"before": describe(repo, {}) if repo else {}, "after": {}}
         return result
+    after_repo = None
     if repo is None:
         after_repo, after = repository.create(policy)
         before = {}
-    else:
+        if after_repo is None:  # a concurrent run created it first: adopt it and reconcile it as an existing one
+            repo = repository.read()
+            if repo is None:
+                raise AWSFailure("Failed to read repository %s: it was reported to exist, then not found" % p["name"])
+    if after_repo is None:
         extra = repository.read_extra(repo)
         before = describe(repo, extra)
         after_repo, after = repository.update(repo, extra, policy)

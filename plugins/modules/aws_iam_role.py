@@ -15,6 +15,11 @@ description:
     lists do not matter), so an equivalent policy is not rewritten.
   - Deleting a role first detaches its managed policies, deletes its inline policies and removes it from
     instance profiles.
+  - Every policy is checked against IAM's grammar (C(Version), C(Statement); each statement's C(Effect),
+    C(Action), and C(Principal) in the trust policy or C(Resource) in the role's own policies) before anything
+    is created, so check mode predicts the same failure.
+  - When a concurrent run creates the same role first (C(EntityAlreadyExists)), the role is adopted and
+    reconciled like an existing one.
 version_added: 0.1.0
 author:
   - LLM Twin deploy team (@llmtwin)
@@ -47,7 +52,9 @@ options:
     type: bool
     default: true
   inline_policies:
-    description: Inline policies, a dict of policy name to document (dict or JSON string). Unset leaves them alone.
+    description:
+      - Inline policies, a dict of policy name to document (dict or JSON string). Unset leaves them alone.
+      - A name without a document (null) fails; to delete one policy, leave it out (with O(purge_inline_policies)).
     type: dict
   purge_inline_policies:
     description: Delete inline policies not listed in O(inline_policies).
@@ -139,11 +146,14 @@ except ImportError:  # Python 2 is not supported, but keep the import checker ca
     from urllib import unquote
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import (
-    AWSFailure, AWSModule, BotoCoreError, ClientError, call, dict_to_tags, error_code, load_policy, merged_tags,
-    normalize_policy, policies_equal, tag_changes, tags_to_dict,
+    AWSFailure, AWSModule, BotoCoreError, ClientError, call, check_policy, check_tags, create_or_adopt, dict_to_tags,
+    error_code, load_policy, merged_tags, policies_equal, tag_changes, tags_to_dict,
 )
 
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
+ROLE_PATH = re.compile(r"^/([\x21-\x7e]{0,510}/)?$")
+POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
 
 
 def policy_doc(value):
@@ -164,9 +174,9 @@ class Role(object):
 
     def _write(self, action, fn, **kwargs):
         self.changed = True
-        if not self.module.check_mode:
-            return call(action, fn, **kwargs)
-        return None
+        result = None if self.module.check_mode else call(action, fn, **kwargs)
+        self.module.did(action)
+        return result
 
     def read(self):
         try:
@@ -227,6 +237,7 @@ class Role(object):
         return after
 
     def create(self, trust):
+        """The new role; None when a concurrent run created it first (then adopt it)."""
         p = self.params
         kwargs = {"RoleName": self.name, "Path": p["path"], "AssumeRolePolicyDocument": json.dumps(trust)}
         if p["description"] is not None:
@@ -235,9 +246,15 @@ class Role(object):
             kwargs["MaxSessionDuration"] = p["max_session_duration"]
         if p["tags"]:
             kwargs["Tags"] = dict_to_tags(p["tags"])
-        created = self._write("create role %s" % self.name, self.iam.create_role, **kwargs)
-        if created:
+        action = "create role %s" % self.name
+        if not self.module.check_mode:
+            created = create_or_adopt(action, ("EntityAlreadyExists",), self.iam.create_role, **kwargs)
+            if created is None:
+                return None
+            self.changed = True
+            self.module.did(action)
             return created["Role"]
+        self._write(action, None)
         return {"RoleName": self.name, "Path": p["path"], "AssumeRolePolicyDocument": trust,
                 "Description": p["description"], "MaxSessionDuration": p["max_session_duration"] or 3600,
                 "Tags": dict_to_tags(p["tags"] or {})}
@@ -305,27 +322,34 @@ def describe(role, extra):
 
 
 def check_input(p):
-    """Parse and check the input before any connection; returns (trust, inline)."""
+    """Parse and check the whole input before any connection; returns (trust, inline)."""
     if not ROLE_NAME.match(p["name"]):
         raise AWSFailure("name: invalid role name %r: expected 1-64 letters, digits or +=,.@_-" % p["name"])
-    if not (p["path"].startswith("/") and p["path"].endswith("/")):
-        raise AWSFailure("path: must begin and end with '/', got %r" % p["path"])
+    if not ROLE_PATH.match(p["path"]):
+        raise AWSFailure("path: must begin and end with '/' (at most 512 printable characters), got %r" % p["path"])
     if p["max_session_duration"] is not None and not 3600 <= p["max_session_duration"] <= 43200:
         raise AWSFailure("max_session_duration: expected 3600-43200 seconds, got %s" % p["max_session_duration"])
+    if p.get("description") is not None and len(p["description"]) > 1000:
+        raise AWSFailure("description: at most 1000 characters, got %d" % len(p["description"]))
+    check_tags(p.get("tags"))
     trust = load_policy(p["assume_role_policy"], "assume_role_policy")
+    if trust is not None:
+        check_policy(trust, "assume_role_policy", trust=True)
     inline = None
     if p["inline_policies"] is not None:
-        inline = dict((name, load_policy(doc, "inline_policies.%s" % name))
-                      for name, doc in p["inline_policies"].items())
-    for where, doc in [("assume_role_policy", trust)] + sorted(("inline_policies.%s" % n, d)
-                                                               for n, d in (inline or {}).items()):
-        if doc is not None and "Statement" not in doc:
-            raise AWSFailure("%s: a policy document needs a Statement" % where)
-        if doc is not None:
-            normalize_policy(doc)
+        inline = {}
+        for name, doc in sorted(p["inline_policies"].items()):
+            where = "inline_policies.%s" % name
+            if not POLICY_NAME.match(str(name)):
+                raise AWSFailure("%s: invalid policy name: expected 1-128 letters, digits or +=,.@_-" % where)
+            if doc is None:
+                raise AWSFailure("%s: expected a policy document (a dict or a JSON object string), got null; "
+                                 "to delete the policy, leave it out" % where)
+            inline[name] = check_policy(load_policy(doc, where), where)
     for arn in p["managed_policies"] or []:
-        if not arn.startswith("arn:"):
-            raise AWSFailure("managed_policies: expected policy ARNs (arn:aws:iam::...), got %r" % arn)
+        if not POLICY_ARN.match(arn):
+            raise AWSFailure("managed_policies: expected policy ARNs (arn:aws:iam::aws:policy/NAME or "
+                             "arn:aws:iam::ACCOUNT:policy/NAME), got %r" % arn)
     return trust, inline
 
 
@@ -347,7 +371,11 @@ def run(module):
             raise AWSFailure("assume_role_policy is required to create role %s" % p["name"])
         before, extra = {}, {"managed_policies": [], "inline_policies": {}}
         after_role = role.create(trust)
-    else:
+        if after_role is None:  # a concurrent run created it first: adopt it and reconcile it as an existing one
+            current = role.read()
+            if current is None:
+                raise AWSFailure("Failed to read role %s: it was reported to exist, then not found" % p["name"])
+    if current is not None:
         extra = role.read_policies()
         before = describe(current, extra)
         after_role = role.update(current, trust)

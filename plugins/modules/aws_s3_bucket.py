@@ -15,6 +15,8 @@ description:
     and changes only what differs.
   - An option left unset means "leave that setting alone".
   - Deleting a bucket that still holds objects (or object versions) is refused unless O(force=true).
+  - When a concurrent run creates the same bucket first (C(BucketAlreadyOwnedByYou)), the bucket is
+    adopted and reconciled like an existing one.
 version_added: 0.1.0
 author:
   - LLM Twin deploy team (@llmtwin)
@@ -72,6 +74,8 @@ options:
     description:
       - Lifecycle rules in the S3 API's shape (C(ID), C(Status), C(Filter), C(Expiration), ...).
         An empty list removes the lifecycle configuration.
+      - Checked before anything is created (botocore's request shape, then C(Status), one of C(Filter)/C(Prefix),
+        at least one action, unique C(ID)s, positive day counts), so check mode predicts the same failure.
     type: list
     elements: dict
   tags:
@@ -155,14 +159,22 @@ bucket:
       type: dict
       sample:
         project: llm-twin
+actions:
+  description:
+    - The changes made (in check mode, that would be made), in order. Also returned when the task fails
+      after a change, together with C(changed=true).
+  returned: always
+  type: list
+  elements: str
+  sample: ["create bucket llm-twin-artifacts-123456789012", "set versioning of llm-twin-artifacts-123456789012"]
 """
 
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import (
-    AWSFailure, AWSModule, BotoCoreError, ClientError, call, dict_to_tags, error_code, merged_tags, read_or_none,
-    tag_changes, tags_to_dict,
+    AWSFailure, AWSModule, BotoCoreError, ClientError, call, check_tags, create_or_adopt, dict_to_tags, error_code,
+    merged_tags, read_or_none, tag_changes, tags_to_dict,
 )
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -184,6 +196,59 @@ def bucket_name_problem(name):
     if name.startswith(("xn--", "sthree-")) or name.endswith(("-s3alias", "--ol-s3")):
         return "no reserved prefix (xn--, sthree-) or suffix (-s3alias, --ol-s3)"
     return None
+
+
+RULE_ACTIONS = ("Expiration", "Transitions", "NoncurrentVersionExpiration", "NoncurrentVersionTransitions",
+                "AbortIncompleteMultipartUpload")
+FILTER_KINDS = ("Prefix", "Tag", "And", "ObjectSizeGreaterThan", "ObjectSizeLessThan")
+POSITIVE_DAYS = (("Expiration", "Days"), ("NoncurrentVersionExpiration", "NoncurrentDays"),
+                 ("AbortIncompleteMultipartUpload", "DaysAfterInitiation"))
+
+
+def lifecycle_problem(rules):
+    """What S3 would reject in rules that botocore's shape check lets through, or None."""
+    if len(rules) > 1000:
+        return "at most 1000 rules, got %d" % len(rules)
+    ids = [r.get("ID") for r in rules if r.get("ID")]
+    if len(ids) != len(set(ids)):
+        return "rule IDs must be unique, got %s" % ", ".join(sorted(ids))
+    for index, rule in enumerate(rules):
+        where = "rule %s" % (rule.get("ID") or "[%d]" % index)
+        if rule.get("Status") not in ("Enabled", "Disabled"):
+            return "%s: Status must be Enabled or Disabled, got %r" % (where, rule.get("Status"))
+        if ("Filter" in rule) == ("Prefix" in rule):
+            return "%s: exactly one of Filter and Prefix (Filter: {} for the whole bucket)" % where
+        if len([k for k in FILTER_KINDS if k in (rule.get("Filter") or {})]) > 1:
+            return "%s: Filter takes one of %s (use And to combine)" % (where, ", ".join(FILTER_KINDS))
+        if not any(k in rule for k in RULE_ACTIONS):
+            return "%s: needs at least one action among %s" % (where, ", ".join(RULE_ACTIONS))
+        expiration = rule.get("Expiration")
+        if expiration is not None and len([k for k in ("Days", "Date", "ExpiredObjectDeleteMarker")
+                                           if k in expiration]) != 1:
+            return "%s: Expiration takes exactly one of Days, Date, ExpiredObjectDeleteMarker" % where
+        for action, key in POSITIVE_DAYS:
+            days = (rule.get(action) or {}).get(key)
+            if days is not None and days < 1:
+                return "%s: %s.%s must be at least 1, got %s" % (where, action, key, days)
+    return None
+
+
+def check_input(module):
+    """Every option's value, before any connection: a bad rule must not leave a new bucket behind."""
+    p = module.params
+    problem = bucket_name_problem(p["name"])
+    if problem:
+        raise AWSFailure("name: invalid bucket name %r: expected %s" % (p["name"], problem))
+    if p["kms_key_id"] and p["encryption"] != "aws:kms":
+        raise AWSFailure("kms_key_id needs encryption=aws:kms")
+    check_tags(p["tags"])
+    if p["lifecycle_rules"]:
+        module.validate_request("s3", "PutBucketLifecycleConfiguration",
+                                {"Bucket": p["name"], "LifecycleConfiguration": {"Rules": p["lifecycle_rules"]}},
+                                {"LifecycleConfiguration.Rules": "lifecycle_rules"})
+        problem = lifecycle_problem(p["lifecycle_rules"])
+        if problem:
+            raise AWSFailure("lifecycle_rules: %s" % problem)
 
 
 def desired_encryption(params):
@@ -279,16 +344,21 @@ class Bucket(object):
         return tags_to_dict((tg or {}).get("TagSet"))
 
     def create(self):
+        """Create the bucket; False when a concurrent run created it first (then adopt it)."""
         kwargs = {"Bucket": self.name}
         region = self.params["region"]
         if region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
         if self.params["object_ownership"]:
             kwargs["ObjectOwnership"] = self.params["object_ownership"]
-        call("create bucket %s" % self.name, self.s3.create_bucket, **kwargs)
+        created = create_or_adopt("create bucket %s" % self.name, ("BucketAlreadyOwnedByYou",),
+                                  self.s3.create_bucket, **kwargs)
+        if created is not None:
+            self.module.did("create bucket %s" % self.name)
         # S3 is eventually consistent: the settings below need the bucket to be visible first
         waiter = self.s3.get_waiter("bucket_exists")
         call("wait for bucket %s" % self.name, waiter.wait, Bucket=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        return created is not None
 
     def update(self, cur):
         """Apply every difference; returns the settings after the change."""
@@ -342,6 +412,7 @@ class Bucket(object):
         self.changed = True
         if not self.check:
             call(action, fn, **kwargs)
+        self.module.did(action)
 
     def object_count(self):
         """Objects plus versions and delete markers (a versioned bucket is not empty while versions remain)."""
@@ -357,11 +428,13 @@ class Bucket(object):
                 if batch:
                     call("delete objects of %s" % self.name, self.s3.delete_objects, Bucket=self.name,
                          Delete={"Objects": batch, "Quiet": True})
+                    self.module.did("delete %d objects or versions of %s" % (len(batch), self.name))
         except (ClientError, BotoCoreError) as exc:
             call("list objects of %s" % self.name, _reraise, exc)
 
     def delete(self):
         call("delete bucket %s" % self.name, self.s3.delete_bucket, Bucket=self.name)
+        self.module.did("delete bucket %s" % self.name)
 
 
 def _reraise(exc):
@@ -389,11 +462,7 @@ def describe(name, region, settings):
 
 def run(module):
     p = module.params
-    problem = bucket_name_problem(p["name"])
-    if problem:
-        raise AWSFailure("name: invalid bucket name %r: expected %s" % (p["name"], problem))
-    if p["kms_key_id"] and p["encryption"] != "aws:kms":
-        raise AWSFailure("kms_key_id needs encryption=aws:kms")
+    check_input(module)
     bucket = Bucket(module)
     bucket.changed = False
     exists = bucket.exists()
@@ -408,25 +477,32 @@ def run(module):
                 if count:
                     bucket.empty()
                 bucket.delete()
+            else:
+                module.did("delete bucket %s" % p["name"])
             result["changed"] = True
         if module._diff:
             result["diff"] = {"before": {"name": p["name"]} if exists else {}, "after": {}}
         return result
 
-    if exists:
+    adopted = False
+    if not exists:
+        if module.check_mode:
+            module.did("create bucket %s" % p["name"])
+        else:
+            # a concurrent run may win the create: the bucket is then adopted and read like an existing one
+            adopted = not bucket.create()
+    if exists or adopted:
         before = bucket.read()
         current = dict(before)
     else:
         before = None
         bucket.changed = True
-        if not module.check_mode:
-            bucket.create()
         current = unset_settings(p)
     after = bucket.update(current)
     result["changed"] = bucket.changed
     result["bucket"] = describe(p["name"], p["region"], after)
     if module._diff:
-        result["diff"] = {"before": describe(p["name"], p["region"], before) if exists else {},
+        result["diff"] = {"before": describe(p["name"], p["region"], before) if before is not None else {},
                           "after": result["bucket"]}
     return result
 

@@ -77,6 +77,12 @@ options:
         read again (300 MB of wheels hash in ~0.9 s on a busy 2-core machine, ~0.01 s from the cache).
         Must be outside the context or excluded by its C(.dockerignore). Not written in check mode. Unset means every file is read on every run.
     type: path
+  build_timeout:
+    description:
+      - Seconds a build may go without any output from the daemon (a long C(RUN) step) before it fails.
+      - Only the build stream; every other daemon call, the version handshake included, waits O(timeout).
+    type: int
+    default: 600
   state:
     description: C(present) builds when needed; C(absent) removes every local tag of I(name).
     type: str
@@ -199,7 +205,7 @@ def build(client, params, entries, reference, content_hash):
         output = client.build(fileobj=stream, custom_context=True, tag=reference, dockerfile=params["dockerfile"],
                               buildargs=dict((k, str(v)) for k, v in params["build_args"].items()),
                               target=params["target"], network_mode=params["network_mode"], pull=params["pull"],
-                              labels=labels, rm=True, forcerm=True, decode=True)
+                              labels=labels, rm=True, forcerm=True, decode=True, timeout=params["build_timeout"])
         for message in output:
             error = error or stream_error(message)
             if message.get("stream") and message["stream"].strip():
@@ -291,6 +297,7 @@ def main():
             labels=dict(type="dict", default={}),
             return_logs=dict(type="bool", default=False),
             hash_cache=dict(type="path"),
+            build_timeout=dict(type="int", default=600),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
         supports_check_mode=True,

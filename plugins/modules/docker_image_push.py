@@ -21,8 +21,12 @@ description:
     and are given to the daemon per request; they are never returned, logged or written to a Docker
     config file. I(registry) overrides the endpoint the token is used against (a local registry that
     stands in for ECR's data plane).
-  - With I(state=absent), deletes the tags from the registry (ECR's own API for ECR, the registry API's
-    manifest C(DELETE) otherwise) and removes the local C(<registry>/<name>) tags.
+  - With I(state=absent), deletes exactly the tags asked for (I(tag) and I(extra_tags), or every tag when
+    I(tag) is unset) from the registry and removes the same local C(<registry>/<name>:<tag>) references.
+    ECR deletes a tag through its own API (C(BatchDeleteImage) by tag), which leaves other tags of the
+    image in place. Other registries are sent the registry API's manifest C(DELETE), which removes the
+    manifest with every tag that points at it; so a tag whose manifest is shared with a tag that is not
+    being removed is refused (the task fails, nothing is deleted) rather than taking its neighbours along.
 version_added: "0.1.0"
 author:
   - LLM Twin deploy team (@llmtwin)
@@ -52,13 +56,15 @@ options:
   tag:
     description:
       - The tag to push. Defaults to the tag of I(source).
-      - With I(state=absent), unset means every tag of the repository.
+      - With I(state=absent), the tag to remove; unset means every tag of the repository.
     type: str
   extra_tags:
-    description: Tags moved to the pushed digest (with I(state=absent), removed along with I(tag)).
+    description:
+      - With I(state=present), tags moved to the pushed digest; unset means C([latest]).
+      - With I(state=absent), further tags removed along with I(tag); unset means none, so removing one
+        tag never removes C(latest) by default.
     type: list
     elements: str
-    default: [latest]
   state:
     description: C(present) pushes when the remote digest differs; C(absent) deletes the tags.
     type: str
@@ -79,6 +85,13 @@ EXAMPLES = r"""
     source: "llm-twin:{{ build.image.tag }}"
     registry: 127.0.0.1:5000
     endpoint_url: http://127.0.0.1:5005
+
+- name: Remove one tag (refused on a plain registry while another kept tag shares its manifest)
+  llmtwin.deploy.docker_image_push:
+    name: llm-twin
+    registry: 127.0.0.1:5000
+    tag: 3f1c0a9b2d4e5f60
+    state: absent
 
 - name: Remove every tag of the repository
   llmtwin.deploy.docker_image_push:
@@ -117,7 +130,9 @@ pushed:
   type: list
   elements: str
 removed:
-  description: The remote tags (or local references) that were (or would be) removed.
+  description:
+    - The remote tags that were (or would be) removed, then the local references, each as C(registry/name:tag).
+    - Exactly what went; a tag that is not there is not listed.
   returned: when state=absent
   type: list
   elements: str
@@ -134,6 +149,13 @@ NAME = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
+def extra_tags(params):
+    """The extra tags: C(latest) by default when pushing, none by default when removing."""
+    if params["extra_tags"] is not None:
+        return params["extra_tags"]
+    return ["latest"] if params["state"] == "present" else []
+
+
 def validate(params):
     if not NAME.match(params["name"]):
         raise DockerFailure("name must be a repository name (lowercase path, no registry, no tag), got %s"
@@ -143,7 +165,7 @@ def validate(params):
             raise DockerFailure("source is required when state=present")
         if not params["tag"] and not split_reference(params["source"])[1]:
             raise DockerFailure("source must carry a tag (name:tag) unless tag is set, got %s" % params["source"])
-    for tag in ([params["tag"]] if params["tag"] else []) + params["extra_tags"]:
+    for tag in ([params["tag"]] if params["tag"] else []) + extra_tags(params):
         if not TAG.match(tag):
             raise DockerFailure("tag %s is not a valid Docker tag" % tag)
     auth = params["registry_auth"]
@@ -194,7 +216,7 @@ def ensure_present(module, registry_client, registry, auth_config):
     params = module.params
     tag = params["tag"] or split_reference(params["source"])[1]
     repository = "%s/%s" % (registry, params["name"])
-    tags = [tag] + [t for t in params["extra_tags"] if t != tag]
+    tags = [tag] + [t for t in extra_tags(params) if t != tag]
     before = dict((t, registry_client.manifest_digest(params["name"], t)) for t in tags)
     after = dict(before)
     image = module.inspect_image(params["source"])
@@ -230,7 +252,8 @@ def ensure_present(module, registry_client, registry, auth_config):
     return result
 
 
-def remove_local(module, repository):
+def remove_local(module, repository, tags=None):
+    """Remove the local references repository:tag for tags (every tag of repository when None)."""
     removed = []
     try:
         images = module.client.images(name=repository)
@@ -238,7 +261,8 @@ def remove_local(module, repository):
         raise docker_error("list images %s" % repository, exc)
     for image in images:
         for ref in image.get("RepoTags") or []:
-            if split_reference(ref)[0] != repository:
+            ref_repository, ref_tag = split_reference(ref)
+            if ref_repository != repository or (tags is not None and ref_tag not in tags):
                 continue
             if not module.check_mode:
                 try:
@@ -248,7 +272,17 @@ def remove_local(module, repository):
                         continue
                     raise docker_error("remove image %s" % ref, exc)
             removed.append(ref)
-    return removed
+    return sorted(removed)
+
+
+def shared_manifests(digests, asked):
+    """{tag asked for: [kept tags with the same digest]} for the asked tags whose manifest is shared."""
+    shared = {}
+    for tag in asked:
+        kept = sorted(t for t, d in digests.items() if t not in asked and d and d == digests.get(tag))
+        if kept:
+            shared[tag] = kept
+    return shared
 
 
 def ensure_absent(module, registry_client, registry, is_ecr):
@@ -256,23 +290,34 @@ def ensure_absent(module, registry_client, registry, is_ecr):
     name = params["name"]
     repository = "%s/%s" % (registry, name)
     if params["tag"]:
-        tags = [params["tag"]] + [t for t in params["extra_tags"] if t != params["tag"]]
+        asked = [params["tag"]] + [t for t in extra_tags(params) if t != params["tag"]]
+        # a registry-API DELETE takes every tag of the manifest: the kept tags' digests must be known
+        listed = asked if is_ecr else sorted(set(asked) | set(registry_client.tags(name)))
     else:
-        tags = registry_client.tags(name)
-    before = dict((t, registry_client.manifest_digest(name, t)) for t in tags)
-    present = sorted(t for t, d in before.items() if d)
+        asked = listed = registry_client.tags(name)
+    digests = dict((t, registry_client.manifest_digest(name, t)) for t in listed)
+    present = sorted(t for t in asked if digests[t])
+    if not is_ecr:
+        shared = shared_manifests(digests, asked)
+        if shared:
+            raise DockerFailure(
+                "Refusing to remove %s: on %s %s; the registry deletes a manifest with every tag that points at it. "
+                "Add those tags to extra_tags to remove them too, or leave the tag in place."
+                % (", ".join("%s:%s" % (repository, t) for t in sorted(shared)), registry,
+                   "; ".join("%s shares its manifest with %s" % (t, ", ".join(kept)) for t, kept in sorted(shared.items()))))
+    gone = present
     if present and not module.check_mode:
         if is_ecr:
-            ecr_delete_tags(params, name, present)
+            gone = ecr_delete_tags(params, name, present)
         else:
-            for digest in sorted(set(before[t] for t in present)):
+            for digest in sorted(set(digests[t] for t in present)):
                 registry_client.delete_manifest(name, digest)
-    local = remove_local(module, repository)
-    result = dict(changed=bool(present or local), removed=["%s:%s" % (repository, t) for t in present] + sorted(local),
+    local = remove_local(module, repository, None if not params["tag"] else asked)
+    result = dict(changed=bool(gone or local), removed=["%s:%s" % (repository, t) for t in gone] + local,
                   image=dict(registry=registry, repository=repository, reference=None, digest=None,
-                             tags=dict((t, None) for t in tags)))
+                             tags=dict((t, None) for t in asked)))
     if module._diff:
-        result["diff"] = dict(before=dict(tags=dict((t, before[t]) for t in present)), after=dict(tags={}))
+        result["diff"] = dict(before=dict(tags=dict((t, digests[t]) for t in present)), after=dict(tags={}))
     return result
 
 
@@ -282,7 +327,7 @@ def main():
         name=dict(type="str", required=True),
         source=dict(type="str"),
         tag=dict(type="str"),
-        extra_tags=dict(type="list", elements="str", default=["latest"]),
+        extra_tags=dict(type="list", elements="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     module = DockerModule(argument_spec=spec, supports_check_mode=True)

@@ -154,8 +154,8 @@ def test_deployed_policy_is_scoped(deployed):
     pass_role = statements["PassThisRoleToSageMaker"]
     assert pass_role["Action"] == "iam:PassRole" and pass_role["Resource"] == ROLE_ARN
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
-    assert sorted(statements["PipelineJobs"]["Resource"]) == [f"{SAGEMAKER}:processing-job/*",
-                                                               f"{SAGEMAKER}:training-job/*"]
+    jobs = [f"{SAGEMAKER}:processing-job/*", f"{SAGEMAKER}:training-job/*"]
+    assert sorted(statements["PipelineJobs"]["Resource"]) == jobs
     # only the two actions that have no resource-level scope in AWS use "*"
     assert sorted(a for s in statements.values() if s["Resource"] == "*"
                   for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])) == [

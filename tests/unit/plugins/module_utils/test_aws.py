@@ -76,3 +76,50 @@ def test_argument_spec_marks_credentials_no_log():
     assert all(spec[k]["no_log"] for k in ("access_key", "secret_key", "session_token"))
     assert spec["endpoint_url"]["fallback"][1] == ["AWS_ENDPOINT_URL"]
     assert spec["retry_mode"]["choices"] == ["standard", "adaptive"]
+
+
+def test_load_policy_rejects_a_list_or_number_naming_the_option():
+    for value, kind in (([{"Statement": []}], "list"), (5, "int")):
+        with pytest.raises(_aws.AWSFailure, match="lifecycle_policy: expected a policy document .*got a %s" % kind):
+            _aws.load_policy(value, "lifecycle_policy")
+
+
+def test_create_or_adopt_returns_none_when_a_concurrent_run_created_it():
+    def create(**kwargs):
+        raise client_error("EntityAlreadyExists", "Role with name r already exists.")
+    assert _aws.create_or_adopt("create role r", ("EntityAlreadyExists",), create) is None
+    with pytest.raises(_aws.AWSFailure, match="Failed to create role r: .*EntityAlreadyExists"):
+        _aws.create_or_adopt("create role r", ("NoSuchEntity",), create)
+
+
+class _Http(object):
+    def __init__(self, headers, content=b"<html>It works!</html>", status_code=200):
+        self.headers, self.content, self.status_code = headers, content, status_code
+
+
+def test_an_answer_without_a_request_id_is_not_an_aws_response():
+    _aws.require_request_id(http_response=_Http({"x-amz-request-id": "1"}), parsed={})
+    _aws.require_request_id(http_response=_Http({"X-Amzn-RequestId": "1"}), parsed={})
+    _aws.require_request_id(http_response=_Http({}), parsed={"ResponseMetadata": {"RequestId": "1"}})
+    with pytest.raises(_aws.ResponseParserError, match="HTTP 200 without an AWS request id .*It works!"):
+        _aws.require_request_id(http_response=_Http({"content-type": "text/html"}), parsed={})
+    with pytest.raises(_aws.AWSFailure, match="Failed to read bucket b: the answer is not an AWS API response"):
+        _aws.call("read bucket b", _aws.require_request_id, http_response=_Http({}), parsed={})
+
+
+def test_default_timeouts_bound_a_hung_endpoint_within_a_minute():
+    spec = _aws.aws_argument_spec()
+    # each attempt waits read_timeout; standard-mode backoff adds at most 1 + 2 s between 3 attempts
+    assert spec["max_attempts"]["default"] * spec["read_timeout"]["default"] + 3 <= 50
+
+
+def test_max_attempts_is_the_total_number_of_attempts():
+    # botocore's retries "max_attempts" counts retries: 3 meant 4 attempts (121-132 s on a hung endpoint)
+    module = object.__new__(_aws.AWSModule)
+    module.params = dict(region="us-east-1", profile=None, access_key="a", secret_key="b", session_token=None,
+                         endpoint_url="http://127.0.0.1:9", connect_timeout=5.0, read_timeout=15.0, max_attempts=3,
+                         retry_mode="standard")
+    module._session = botocore.session.Session()
+    client = module.client("sts")
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
+    client.close()

@@ -45,3 +45,60 @@ def test_lifecycle_rules_compare_regardless_of_order():
     a, b = {"ID": "a", "Status": "Enabled"}, {"ID": "b", "Status": "Enabled"}
     assert mod.lifecycle_equal([a, b], [b, a])
     assert not mod.lifecycle_equal([a], [a, b])
+
+
+SESSION = {}
+
+
+class Checker(object):
+    """Just enough of AWSModule for check_input: params, a botocore session, the request shape check."""
+
+    def __init__(self, **params):
+        import botocore.session
+        from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSModule
+
+        self.params = dict({"name": "e11-bucket", "kms_key_id": None, "encryption": None, "tags": None,
+                            "lifecycle_rules": None}, **params)
+        self._session = SESSION.setdefault("s", botocore.session.Session())  # one model load for all tests
+        self.validate_request = AWSModule.validate_request.__get__(self)
+
+    def session(self):
+        return self._session
+
+
+RULE = {"ID": "abort", "Status": "Enabled", "Filter": {"Prefix": ""}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}
+
+
+def test_valid_lifecycle_rules_pass():
+    mod.check_input(Checker(lifecycle_rules=[RULE, dict(RULE, ID="exp", Expiration={"Days": 30})]))
+    mod.check_input(Checker(lifecycle_rules=[]))
+
+
+@pytest.mark.parametrize("rules, message", [
+    # issue 11: S3 refused these only after the bucket had been created
+    ([{"ID": "r", "Filter": {"Prefix": ""}, "Expiration": {"Days": 7}}],
+     'lifecycle_rules: Missing required parameter in lifecycle_rules[0]: "Status"'),
+    ([dict(RULE, Status="On")], "lifecycle_rules: rule abort: Status must be Enabled or Disabled, got 'On'"),
+    ([dict(RULE, Expiration="7 days")], "lifecycle_rules: Invalid type for parameter lifecycle_rules[0].Expiration"),
+    ([dict(RULE, Bogus=1)], 'lifecycle_rules: Unknown parameter in lifecycle_rules[0]: "Bogus"'),
+    ([{"ID": "r", "Status": "Enabled", "Expiration": {"Days": 7}}], "rule r: exactly one of Filter and Prefix"),
+    ([{"ID": "r", "Status": "Enabled", "Filter": {}}], "rule r: needs at least one action"),
+    ([dict(RULE, Expiration={"Days": 7, "ExpiredObjectDeleteMarker": True})], "Expiration takes exactly one of"),
+    ([dict(RULE, AbortIncompleteMultipartUpload={"DaysAfterInitiation": 0})],
+     "AbortIncompleteMultipartUpload.DaysAfterInitiation must be at least 1"),
+    ([RULE, RULE], "rule IDs must be unique"),
+    ([dict(RULE, Filter={"Prefix": "a", "ObjectSizeGreaterThan": 5})], "Filter takes one of"),
+])
+def test_invalid_lifecycle_rules_fail_before_any_connection(rules, message):
+    from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSFailure
+
+    with pytest.raises(AWSFailure) as err:
+        mod.check_input(Checker(lifecycle_rules=rules))
+    assert message in str(err.value)
+
+
+def test_tags_are_checked_before_any_connection():
+    from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSFailure
+
+    with pytest.raises(AWSFailure, match="tags: at most 50 tags"):
+        mod.check_input(Checker(tags=dict(("k%d" % i, "v") for i in range(51))))

@@ -9,7 +9,7 @@ from ansible_collections.llmtwin.deploy.plugins.modules import docker_image_buil
 
 def params(context, **kwargs):
     base = dict(name="app", path=str(context) if context else None, dockerfile="Dockerfile", build_args={}, target=None, network_mode=None,
-                pull=False, labels={}, return_logs=False, hash_cache=None, state="present")
+                pull=False, labels={}, return_logs=False, hash_cache=None, state="present", build_timeout=600)
     base.update(kwargs)
     return base
 
@@ -115,3 +115,15 @@ def test_absent_removes_only_the_named_repository_tags():
     assert [c.args[0] for c in client.remove_image.call_args_list] == ["app:1", "app:2"]
     client.images.return_value = []
     assert mod.remove_all(FakeModule(dict(name="app"), client))["changed"] is False
+
+
+def test_the_build_stream_has_its_own_timeout_apart_from_the_api_timeout(tmp_path):
+    """The daemon's API timeout (handshake included) is short; only the build stream waits build_timeout."""
+    from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import docker_argument_spec
+
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    client = mock.Mock()
+    client.build.side_effect = lambda fileobj, **kwargs: (b"".join(fileobj), iter([{"aux": {"ID": "sha256:x"}}]))[1]
+    mod.build(client, params(tmp_path, build_timeout=1234), [], "app:x", "h")
+    assert client.build.call_args.kwargs["timeout"] == 1234
+    assert docker_argument_spec()["timeout"]["default"] <= 30

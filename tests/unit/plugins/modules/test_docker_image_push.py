@@ -123,7 +123,7 @@ def test_absent_on_ecr_uses_the_ecr_api():
     client = mock.Mock()
     client.images.return_value = []
     reg = registry({"abc": "sha256:d1"})
-    with mock.patch.object(mod, "ecr_delete_tags") as delete:
+    with mock.patch.object(mod, "ecr_delete_tags", return_value=["abc"]) as delete:
         result = mod.ensure_absent(FakeModule(params(tag="abc", extra_tags=[]), client), reg, "1.dkr.ecr", True)
     delete.assert_called_once()
     assert delete.call_args.args[1:] == ("app", ["abc"])
@@ -135,3 +135,52 @@ def test_credentials_take_the_ecr_endpoint_unless_overridden():
     with mock.patch.object(mod, "ecr_authorization", return_value=("AWS", "tok", "1.dkr.ecr.us-east-1.amazonaws.com")):
         assert mod.credentials(params(registry=None)) == ("AWS", "tok", "1.dkr.ecr.us-east-1.amazonaws.com", True)
         assert mod.credentials(params()) == ("AWS", "tok", "127.0.0.1:5000", False)
+
+
+def absent_case(tags, **overrides):
+    """A module asked to remove, a daemon holding REPO:<t> for every remote tag, and the registry."""
+    client = mock.Mock()
+    client.images.return_value = [{"RepoTags": [REPO + ":" + t for t in tags] + ["app:abc"]}]
+    reg = registry(tags)
+    reg.tags.return_value = sorted(tags)
+    overrides = dict(dict(source=None, state="absent", extra_tags=None), **overrides)
+    return FakeModule(params(**overrides), client), client, reg
+
+
+def test_absent_one_tag_removes_only_that_tag_not_latest_or_neighbours():
+    module, client, reg = absent_case({"abc": "sha256:d1", "latest": "sha256:d1", "x": "sha256:d2"}, tag="x")
+    result = mod.ensure_absent(module, reg, "127.0.0.1:5000", False)
+    assert [c.args for c in reg.delete_manifest.call_args_list] == [("app", "sha256:d2")]
+    assert [c.args[0] for c in client.remove_image.call_args_list] == [REPO + ":x"]
+    assert result["removed"] == [REPO + ":x", REPO + ":x"] and result["changed"]
+
+
+def test_absent_refuses_a_tag_whose_manifest_a_kept_tag_shares_and_deletes_nothing():
+    module, client, reg = absent_case({"abc": "sha256:d1", "latest": "sha256:d1"}, tag="abc")
+    with pytest.raises(DockerFailure, match=r"app:abc: .*abc shares its manifest with latest.*extra_tags"):
+        mod.ensure_absent(module, reg, "127.0.0.1:5000", False)
+    reg.delete_manifest.assert_not_called()
+    client.remove_image.assert_not_called()
+
+
+def test_absent_removes_a_shared_manifest_when_every_tag_of_it_is_asked_for():
+    module, client, reg = absent_case({"abc": "sha256:d1", "latest": "sha256:d1", "x": "sha256:d2"},
+                                      tag="abc", extra_tags=["latest"])
+    result = mod.ensure_absent(module, reg, "127.0.0.1:5000", False)
+    assert [c.args for c in reg.delete_manifest.call_args_list] == [("app", "sha256:d1")]
+    assert result["removed"] == [REPO + ":abc", REPO + ":latest", REPO + ":abc", REPO + ":latest"]
+
+
+def test_absent_on_ecr_deletes_by_tag_even_when_the_image_is_shared_and_reports_what_went():
+    module, client, reg = absent_case({"abc": "sha256:d1", "latest": "sha256:d1"}, tag="abc")
+    with mock.patch.object(mod, "ecr_delete_tags", return_value=["abc"]) as delete:
+        result = mod.ensure_absent(module, reg, "1.dkr.ecr", True)
+    assert delete.call_args.args[1:] == ("app", ["abc"])
+    reg.tags.assert_not_called()
+    assert result["removed"] == ["1.dkr.ecr/app:abc"]
+
+
+def test_extra_tags_default_to_latest_only_when_pushing():
+    assert mod.extra_tags(params(extra_tags=None)) == ["latest"]
+    assert mod.extra_tags(params(extra_tags=None, state="absent")) == []
+    assert mod.extra_tags(params(extra_tags=["v1"], state="absent")) == ["v1"]
