@@ -61,6 +61,11 @@ options:
       role_arn:
         description: IAM role to assume (V(iam-role), optionally V(implicit)).
         type: str
+      profile_name:
+        description:
+          - AWS profile the V(implicit) method reads where the connector is used (the ZenML server or the
+            client), instead of the default credential chain.
+        type: str
       aws_access_key_id:
         description: Access key id (V(secret-key), V(iam-role), V(sts-token)). Never returned.
         type: str
@@ -212,7 +217,7 @@ from ansible_collections.llmtwin.deploy.plugins.module_utils._zenml import (
     zenml_argument_spec,
 )
 
-CONNECTOR_CONFIG_KEYS = ("region", "role_arn", "aws_access_key_id", "aws_secret_access_key",
+CONNECTOR_CONFIG_KEYS = ("region", "role_arn", "profile_name", "aws_access_key_id", "aws_secret_access_key",
                          "aws_session_token", "endpoint_url")
 COMPONENT_KEYS = ("name", "flavor", "configuration", "connector")
 # Creation and report order: what a stack cannot exist without first.
@@ -715,6 +720,7 @@ def main():
             auth_method=dict(type="str"),
             region=dict(type="str"),
             role_arn=dict(type="str"),
+            profile_name=dict(type="str"),
             aws_access_key_id=dict(type="str", no_log=True),
             aws_secret_access_key=dict(type="str", no_log=True),
             aws_session_token=dict(type="str", no_log=True),

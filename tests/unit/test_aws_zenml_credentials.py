@@ -50,6 +50,9 @@ CASES = {
     # a profile (or SSO, an instance role, env credentials) gives the role no keys: implicit, nothing stored
     "profile": ({"aws_zenml_profile": "llm-twin"}, {"auth_method": "implicit"}),
     "machine": ({}, {"auth_method": "implicit"}),
+    # the profile the connector itself reads is named on its own: the deployer's profile is not forwarded
+    "implicit_with_profile": ({"aws_zenml_profile": "deployer", "aws_zenml_connector_profile_name": "zenml-server"},
+                              {"auth_method": "implicit", "profile_name": "zenml-server"}),
     "implicit_with_role": ({**KEYS, "aws_zenml_connector_auth_method": "implicit",
                             "aws_zenml_connector_role_arn": ROLE_ARN},
                            {"auth_method": "implicit", "role_arn": ROLE_ARN}),
