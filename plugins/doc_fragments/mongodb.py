@@ -52,10 +52,10 @@ options:
     type: bool
     default: false
   tls_ca_file:
-    description: A CA bundle to verify the server's certificate with.
+    description: A CA bundle to verify the server's certificate with. A file that does not exist is an error.
     type: path
   tls_certificate_key_file:
-    description: A client certificate and its key in one PEM file.
+    description: A client certificate and its key in one PEM file. A file that does not exist is an error.
     type: path
   tls_allow_invalid_certificates:
     description: Accept a server certificate that does not verify. For tests only.
@@ -63,8 +63,9 @@ options:
     default: false
   connect_timeout:
     description:
-      - Seconds to wait for the server to be selected and for a connection. No call waits longer
-        than this (commands themselves time out after the larger of this and 30 seconds).
+      - Seconds to wait for the server to be selected and for a connection, from 1 to 3600. No call
+        waits longer than this (commands themselves time out after the larger of this and 30 seconds).
+      - With the default, a server that accepts connections and never answers fails the task in about 10 seconds.
     type: int
     default: 10
 requirements:

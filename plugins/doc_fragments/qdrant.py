@@ -26,6 +26,13 @@ options:
       - Folder of qdrant-client's embedded engine (C(QdrantClient(path=...))), the local default.
       - The embedded engine locks the folder for one client at a time; the module opens it, does its
         work and closes it before it exits, and waits up to O(timeout) for another holder to let go.
+        Every module also holds a lock of its own (C(.llmtwin-deploy.lock) in the folder) from before
+        opening the store until after closing it, so concurrent runs cannot undo each other's changes.
+      - A path that does not exist, or a folder that is not a store (files but no C(meta.json)), is an
+        error, so a mistyped path never becomes a new empty store. Only
+        M(llmtwin.deploy.qdrant_collection) with O(llmtwin.deploy.qdrant_collection#module:state=present)
+        creates a store, in an empty or new folder whose parent folder exists; in check mode it creates
+        nothing and reports the store's collections as they would be (none).
       - The embedded engine does not apply payload indexes, HNSW, optimizer or quantization settings,
         on-disk payload, shards, replication or snapshots. In path mode the module warns that such
         options are not applied and does not report them as changes.
@@ -34,6 +41,13 @@ options:
     description: Seconds each request to the server may take (and the longest wait for the embedded store's lock).
     type: int
     default: 30
+  key_wait_timeout:
+    description:
+      - Server only. Seconds to keep retrying, with jittered backoff, while the server answers 401, 403 or
+        5xx before the module's first request; a Qdrant Cloud database API key is refused for a short
+        while after it is created. V(0) (the default) fails at once on a wrong key.
+    type: int
+    default: 0
 requirements:
   - qdrant-client >= 1.12
 notes:

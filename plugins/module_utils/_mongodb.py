@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import contextlib
 import json
+import os
 import sys
 import traceback
 
@@ -25,6 +26,14 @@ AUTH_FAILED = 18
 NAMESPACE_NOT_FOUND = 26
 SYSTEM_DATABASES = frozenset(("admin", "local", "config", "$external"))
 INDEX_DIRECTIONS = (1, -1, "2d", "2dsphere", "hashed", "text")
+# BSON integers are 8 bytes; some server fields are 4 (expireAfterSeconds). A bigger Python int makes
+# the driver raise OverflowError mid-run, so ranges are checked with the rest of the input.
+INT32_MAX = 2 ** 31 - 1
+INT64_MAX = 2 ** 63 - 1
+# What MongoDB refuses in a database name (on Linux, Atlas included) and its length limit in bytes.
+DATABASE_NAME_FORBIDDEN = '/\\. "$\x00'
+DATABASE_NAME_MAX_BYTES = 63
+NAMESPACE_MAX_BYTES = 255
 
 
 def mongodb_argument_spec(**extra):
@@ -45,6 +54,58 @@ def mongodb_argument_spec(**extra):
     )
     spec.update(extra)
     return spec
+
+
+def database_name_error(name, option="database"):
+    """Why `name` cannot be a MongoDB database name (naming `option`), or None."""
+    if not name:
+        return "%s must be a non-empty database name" % option
+    bad = sorted(set(c for c in name if c in DATABASE_NAME_FORBIDDEN))
+    if bad:
+        return "%s %r is not a valid database name: it must not contain %s" % (
+            option, name, " ".join(repr(c) for c in bad))
+    if len(name.encode("utf-8")) > DATABASE_NAME_MAX_BYTES:
+        return "%s must be at most %d bytes long, got %d" % (option, DATABASE_NAME_MAX_BYTES, len(name.encode("utf-8")))
+    return None
+
+
+def collection_name_error(name, database, option="name"):
+    """Why `name` cannot be a collection of `database` (naming `option`), or None."""
+    if not name:
+        return "%s must be a non-empty collection name" % option
+    if "$" in name or "\x00" in name:
+        return "%s %r is not a valid collection name: it must not contain '$' or a NUL character" % (option, name)
+    if name.startswith(".") or name.endswith(".") or ".." in name:
+        return "%s %r is not a valid collection name: no empty part between dots" % (option, name)
+    if name.startswith("system."):
+        return "%s %r is not allowed: system.* collections belong to MongoDB" % (option, name)
+    size = len(("%s.%s" % (database or "", name)).encode("utf-8"))
+    if size > NAMESPACE_MAX_BYTES:
+        return "%s is too long: database.collection must be at most %d bytes, got %d" % (option, NAMESPACE_MAX_BYTES, size)
+    return None
+
+
+def range_error(value, option, low, high):
+    """Why the integer option `value` is outside [low, high], or None (None values are unset options)."""
+    if value is not None and not low <= value <= high:
+        return "%s must be between %d and %d, got %s" % (option, low, high, value)
+    return None
+
+
+def connection_error(params):
+    """Why the connection options cannot work, before any connection is tried; None when they can."""
+    for error in (range_error(params["login_port"], "login_port", 1, 65535),
+                  range_error(params["connect_timeout"], "connect_timeout", 1, 3600),
+                  database_name_error(params["login_database"], "login_database")):
+        if error:
+            return error
+    for option in ("tls_ca_file", "tls_certificate_key_file"):
+        path = params.get(option)
+        if path and not os.path.isfile(path):
+            return "%s %s does not exist or is not a file (a PEM file is expected)" % (option, path)
+        if path and not os.access(path, os.R_OK):
+            return "%s %s is not readable" % (option, path)
+    return None
 
 
 def _needs_tls(params):
@@ -146,7 +207,13 @@ def pymongo_exceptions():
 
 @contextlib.contextmanager
 def mongo_client(module):
-    """Yield a client and always close it: pymongo's monitor threads otherwise delay the exit."""
+    """Yield a client and always close it: pymongo's monitor threads otherwise delay the exit.
+
+    The connection options are checked first, so bad ones fail with one message before any connection.
+    """
+    error = connection_error(module.params)
+    if error:
+        module.fail_json(msg=error)
     ensure_pymongo(module)
     try:
         client = build_client(module.params)

@@ -8,13 +8,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import fcntl
 import os
 import time
 import warnings
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound, missing_required_lib
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.llmtwin.deploy.plugins.module_utils._common import MASK, mask_uri
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import MASK, mask_uri, retry
 
 try:
     from qdrant_client import QdrantClient, models
@@ -33,6 +35,18 @@ SPARSE_MODIFIERS = ("none", "idf")
 SERVER_ONLY_OPTIONS = ("hnsw_config", "optimizers_config", "quantization_config", "payload_indexes",
                        "on_disk_payload", "shard_number", "replication_factor", "write_consistency_factor")
 LOCK_MARKER = "is already accessed by another instance"
+# qdrant-client reads the store's meta.json before it takes its own folder lock, so two clients can
+# both start from the same metadata and the last to write drops the other's collection. Every module
+# holds this lock (flock, in the store folder) from before opening the store until after closing it.
+STORE_LOCK = ".llmtwin-deploy.lock"
+STORE_META = "meta.json"
+# Files a store folder can hold before it has metadata: ours and qdrant-client's lock files.
+STORE_LOCK_FILES = (STORE_LOCK, ".lock")
+# Qdrant's own rules for collection (and alias) names: 1 to 255 characters, none of these.
+NAME_FORBIDDEN = '<>:"/\\|?*\x00'
+NAME_MAX_LENGTH = 255
+# Qdrant's largest dense vector.
+VECTOR_SIZE_MAX = 65536
 
 
 class QdrantModuleError(Exception):
@@ -45,6 +59,7 @@ def qdrant_argument_spec():
         api_key=dict(type="str", no_log=True, fallback=(_env_fallback, ["QDRANT_API_KEY", "QDRANT_APIKEY"])),
         path=dict(type="path"),
         timeout=dict(type="int", default=30),
+        key_wait_timeout=dict(type="int", default=0, no_log=False),
     )
 
 
@@ -65,10 +80,111 @@ def check_sdk(module):
         module.fail_json(msg=missing_required_lib("qdrant-client"), exception=None)
     if module.params["timeout"] is not None and module.params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds, got %s" % module.params["timeout"])
+    if (module.params.get("key_wait_timeout") or 0) < 0:
+        module.fail_json(msg="key_wait_timeout must be 0 or more seconds, got %s" % module.params["key_wait_timeout"])
 
 
 def is_embedded(module):
     return bool(module.params.get("path"))
+
+
+def name_error(value, option):
+    """Why `value` cannot name a Qdrant collection or alias (naming `option`), or None.
+
+    In path mode the name becomes a folder name: a '/' or '..' would reach outside the store.
+    """
+    if not value:
+        return "%s must be a non-empty collection name" % option
+    if value in (".", "..") or any(c in NAME_FORBIDDEN for c in value):
+        return ("%s %r is not a valid collection name: it must not be '.' or '..' nor contain any of "
+                "< > : \" / \\ | ? * or a NUL character" % (option, value))
+    if len(value) > NAME_MAX_LENGTH:
+        return "%s must be at most %d characters long, got %d" % (option, NAME_MAX_LENGTH, len(value))
+    return None
+
+
+def store_state(path, may_be_new):
+    """'store' for an embedded store, 'new' for a folder where one may be created; else QdrantModuleError.
+
+    A mistyped path must not become a new empty store (reported as absent collections, or created on
+    disk by a read or a check-mode run): a store is only created where `may_be_new` says it is meant to
+    be (qdrant_collection with state present), in an empty folder or a new folder whose parent exists.
+    """
+    if os.path.isfile(os.path.join(path, STORE_META)):
+        return "store"
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise QdrantModuleError("path %s is not a folder (an embedded Qdrant store is a folder)" % path)
+    if os.path.isdir(path):
+        if [name for name in os.listdir(path) if name not in STORE_LOCK_FILES]:
+            raise QdrantModuleError("path %s is not an embedded Qdrant store (a folder with files but no %s): "
+                                    "check the path" % (path, STORE_META))
+        if not may_be_new:
+            raise QdrantModuleError("path %s is not an embedded Qdrant store (an empty folder): check the path" % path)
+        return "new"
+    parent = os.path.dirname(os.path.abspath(path))
+    if not may_be_new:
+        raise QdrantModuleError("path %s does not exist: there is no embedded Qdrant store there (check the path)" % path)
+    if not os.path.isdir(parent):
+        raise QdrantModuleError("path %s does not exist and neither does its parent folder %s: check the path (a new "
+                                "store is only created in an existing folder)" % (path, parent))
+    return "new"
+
+
+def lock_store(path, timeout):
+    """Hold the store's lock (an open file, released when closed); waits up to `timeout` seconds."""
+    handle = open(os.path.join(path, STORE_LOCK), "a")  # pylint: disable=consider-using-with  # held past return
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                handle.close()
+                raise QdrantModuleError("Failed to lock the embedded Qdrant store %s: another run held it for more "
+                                        "than %s s (timeout); try again, or raise timeout" % (path, timeout))
+            time.sleep(0.05)
+
+
+class _NoStoreYet(object):
+    """Stands in, in check mode, for a store the real run would create: it holds nothing."""
+
+    def get_collections(self):
+        return models.CollectionsResponse(collections=[])
+
+    def get_aliases(self):
+        return models.CollectionsAliasesResponse(aliases=[])
+
+    def close(self):
+        pass
+
+
+@contextlib.contextmanager
+def open_client(module, may_be_new=False):
+    """A client for the module's server or embedded store, closed (and the store unlocked) on exit.
+
+    `may_be_new`: a store that does not exist yet is expected, because this task creates it (a real
+    run) or an earlier task of the play would (check mode, where nothing is created).
+    """
+    lock = None
+    client = None
+    try:
+        if is_embedded(module):
+            path = module.params["path"]
+            if store_state(path, may_be_new) == "new":
+                if module.check_mode:
+                    client = _NoStoreYet()
+                else:
+                    os.makedirs(path, exist_ok=True)
+            if client is None:
+                lock = lock_store(path, module.params["timeout"])
+        if client is None:
+            client = connect(module)
+        yield client
+    finally:
+        close(client)
+        if lock is not None:
+            lock.close()
 
 
 def connect(module):
@@ -100,7 +216,40 @@ def connect(module):
                               check_compatibility=False)
     if params.get("api_key") and params["url"].startswith("http://") and not _is_loopback(params["url"]):
         module.warn("api_key is sent over plain http to %s; use an https URL" % mask_uri(params["url"]))
+    if params.get("key_wait_timeout"):
+        try:
+            wait_until_accepted(client, params["key_wait_timeout"])
+        except Exception:  # pylint: disable=broad-except  # close the client, then let the caller report it
+            close(client)
+            raise
     return client
+
+
+# A database API key just created on Qdrant Cloud is refused for a short while, and a new cluster may
+# answer 5xx: these are retried (key_wait_timeout), anything else fails at once.
+NOT_YET_STATUSES = (401, 403, 500, 502, 503, 504)
+
+
+class _NotYet(Exception):
+    def __init__(self, cause):
+        super(_NotYet, self).__init__(str(cause))
+        self.cause = cause
+
+
+def wait_until_accepted(client, timeout):
+    """Repeat one cheap read with jittered backoff until the server accepts the key, up to timeout seconds."""
+    def probe():
+        try:
+            client.get_collections()
+        except UnexpectedResponse as exc:
+            if exc.status_code in NOT_YET_STATUSES:
+                raise _NotYet(exc)
+            raise
+
+    try:
+        retry(probe, _NotYet, timeout=timeout)
+    except _NotYet as exc:
+        raise exc.cause
 
 
 def _is_loopback(url):
@@ -181,6 +330,8 @@ def validate_vector(spec, where):
         raise QdrantModuleError("%s.size must be a positive integer, got %r" % (where, spec.get("size")))
     if size <= 0:
         raise QdrantModuleError("%s.size must be a positive integer, got %s" % (where, size))
+    if size > VECTOR_SIZE_MAX:
+        raise QdrantModuleError("%s.size must be at most %d (Qdrant's largest vector), got %s" % (where, VECTOR_SIZE_MAX, size))
     on_disk = spec.get("on_disk")
     if on_disk is not None and not isinstance(on_disk, bool):
         raise QdrantModuleError("%s.on_disk must be a boolean, got %r" % (where, on_disk))

@@ -70,7 +70,7 @@ options:
         type: str
         required: true
       expire_after_seconds:
-        description: Seconds after O(ttl.field) at which a document expires.
+        description: Seconds after O(ttl.field) at which a document expires, from 0 to 2147483647.
         type: int
         required: true
   capped:
@@ -79,10 +79,10 @@ options:
         existing collection is an error (MongoDB cannot change it in place).
     type: bool
   size:
-    description: The maximum size in bytes of a capped collection (required with O(capped=true)).
+    description: The maximum size in bytes of a capped collection (required with O(capped=true)), at most 1 PiB.
     type: int
   max:
-    description: The maximum number of documents of a capped collection.
+    description: The maximum number of documents of a capped collection (a positive 64-bit integer).
     type: int
   force:
     description: Allow O(state=absent) to drop a collection that holds documents.
@@ -176,14 +176,22 @@ changes:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._mongodb import (
+    INT32_MAX,
+    INT64_MAX,
     NAMESPACE_NOT_FOUND,
     as_document,
+    collection_name_error,
+    database_name_error,
     fail,
     mongo_client,
     mongodb_argument_spec,
     plain,
     pymongo_exceptions,
+    range_error,
 )
+
+# MongoDB's largest capped collection (1 PiB).
+CAPPED_SIZE_MAX = 1024 ** 5
 
 
 def absent_state(database, name):
@@ -217,6 +225,9 @@ def current_state(database, name, info, indexes, ttl_field):
 
 def validate(params):
     """Error text for bad input, or None; runs before any connection."""
+    error = database_name_error(params["database"]) or collection_name_error(params["name"], params["database"])
+    if error:
+        return error
     validator, error = as_document(params["validator"], "validator")
     if error:
         return error
@@ -225,8 +236,13 @@ def validate(params):
         return "size is required (a positive number of bytes) when capped is true"
     if (params["size"] or params["max"]) and not params["capped"]:
         return "size and max apply only to capped collections: set capped: true"
-    if params["ttl"] is not None and params["ttl"]["expire_after_seconds"] < 0:
-        return "ttl.expire_after_seconds must be 0 or more, got %s" % params["ttl"]["expire_after_seconds"]
+    error = range_error(params["size"], "size", 1, CAPPED_SIZE_MAX) or range_error(params["max"], "max", 1, INT64_MAX)
+    if error:
+        return error
+    if params["ttl"] is not None:
+        if not params["ttl"]["field"] or "" in params["ttl"]["field"].split("."):
+            return "ttl.field must be a non-empty field name, got %r" % params["ttl"]["field"]
+        return range_error(params["ttl"]["expire_after_seconds"], "ttl.expire_after_seconds", 0, INT32_MAX)
     return None
 
 

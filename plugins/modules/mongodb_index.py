@@ -14,9 +14,14 @@ version_added: 1.0.0
 description:
   - Ensures the listed indexes exist on a collection (or, with O(state=absent), do not).
   - Indexes are compared by their keys (fields, order and direction) B(and) their options (unique,
-    sparse, partialFilterExpression, expireAfterSeconds). An index whose options differ is dropped and
-    created again; an index found under another name with the same keys is renamed the same way when
+    sparse, partialFilterExpression, expireAfterSeconds). An index whose options differ is replaced;
+    an index found under another name with the same keys is renamed the same way when
     O(indexes[].name) is set, and adopted otherwise.
+  - A replacement is built before the old index is dropped (under a temporary name when it keeps the
+    old name), so a build that fails, such as a unique index over duplicate values (E11000), leaves the
+    old index in place and the task fails saying so. A server that refuses two indexes over the same
+    keys gets the old index dropped first and rebuilt if the new one fails.
+  - New indexes are built before unlisted ones are dropped.
   - With O(purge=true), indexes of the collection that are not listed are dropped. The C(_id_) index
     is never dropped.
   - Creating an index on a collection that does not exist creates the collection.
@@ -71,7 +76,8 @@ options:
         description: Index only the documents matching this filter document.
         type: dict
       expire_after_seconds:
-        description: Make a single-field date index a TTL index.
+        description:
+          - Make a single-field date index a TTL index. From 0 to 2147483647 (MongoDB keeps it as a 32-bit integer).
         type: int
   purge:
     description: Drop the indexes of the collection that O(indexes) does not list (never C(_id_)).
@@ -98,7 +104,7 @@ EXAMPLES = r"""
       - keys: [{link: 1}]
         unique: true
         partial_filter_expression:
-          link: {$exists: true}
+          link: {$type: string}
     purge: true
 
 - name: A TTL index
@@ -139,7 +145,9 @@ indexes:
       description: The TTL in seconds, or null.
       type: int
 changes:
-  description: What was (or in check mode, would be) done, one entry per index.
+  description:
+    - What was (or in check mode, would be) done, one entry per index.
+    - On failure, what was done before the failure.
   returned: always
   type: list
   elements: str
@@ -149,17 +157,26 @@ changes:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._mongodb import (
     INDEX_DIRECTIONS,
+    INT32_MAX,
     NAMESPACE_NOT_FOUND,
+    collection_name_error,
+    database_name_error,
+    describe_error,
     fail,
     mongo_client,
     mongodb_argument_spec,
     plain,
     pymongo_exceptions,
+    range_error,
 )
 
 OPTIONS = ("unique", "sparse", "partial_filter_expression", "expire_after_seconds")
 SERVER_OPTIONS = dict(unique="unique", sparse="sparse", partial_filter_expression="partialFilterExpression",
                       expire_after_seconds="expireAfterSeconds")
+# A replacement that keeps its name is built under this name first, while the old index still serves.
+STAGING_SUFFIX = "__llmtwin_new"
+# IndexOptionsConflict, IndexKeySpecsConflict: the server allows one index per keys and options.
+INDEX_CONFLICTS = (85, 86)
 
 
 def parse_direction(value, where):
@@ -194,6 +211,10 @@ def parse_keys(raw, where):
     if not pairs:
         raise ValueError("%s must name at least one field" % where)
     fields = [str(pair[0]) for pair in pairs]
+    for field in fields:
+        if "" in field.split("."):
+            raise ValueError("%s: field names must be non-empty (and have no empty part between dots), got %r"
+                             % (where, field))
     if len(set(fields)) != len(fields):
         raise ValueError("%s: a field appears twice" % where)
     return [(str(field), parse_direction(direction, "%s.%s" % (where, field))) for field, direction in pairs]
@@ -210,8 +231,9 @@ def desired_indexes(raw_indexes):
         where = "indexes[%d].keys" % position
         keys = parse_keys(raw.get("keys"), where)
         if raw.get("expire_after_seconds") is not None:
-            if raw["expire_after_seconds"] < 0:
-                raise ValueError("indexes[%d].expire_after_seconds must be 0 or more" % position)
+            error = range_error(raw["expire_after_seconds"], "indexes[%d].expire_after_seconds" % position, 0, INT32_MAX)
+            if error:
+                raise ValueError(error)
             if len(keys) != 1:
                 raise ValueError("indexes[%d].expire_after_seconds needs a single-field index" % position)
         index = dict(name=raw.get("name") or default_name(keys), name_given=bool(raw.get("name")), keys=keys,
@@ -253,9 +275,13 @@ def differences(desired, current):
 
 
 def reconcile(desired, current, state, purge):
-    """The drop and create operations, the change notes, and the resulting index list."""
+    """The operations and the resulting index list.
+
+    Each operation is (note, old index or None, new index or None): a create, a drop or a replacement.
+    Builds come before drops, so a failed build never follows a drop that purge made.
+    """
     by_name = dict((index["name"], index) for index in current)
-    drops, creates, notes, matched = [], [], [], set()
+    builds, drops, matched = [], [], set()
     for index in desired:
         found = by_name.get(index["name"])
         if found is None:
@@ -267,40 +293,81 @@ def reconcile(desired, current, state, purge):
                     index = dict(index, name=found["name"])
         if state == "absent":
             if found is not None:
-                drops.append(found["name"])
-                notes.append("drop %s" % found["name"])
+                drops.append(("drop %s" % found["name"], found, None))
                 matched.add(found["name"])
             continue
         if found is None:
-            creates.append(index)
-            notes.append("create %s" % index["name"])
+            builds.append(("create %s" % index["name"], None, index))
             continue
         matched.add(found["name"])
         diffs = differences(index, found)
         if found["name"] != index["name"]:
             diffs.insert(0, "name")
         if diffs:
-            drops.append(found["name"])
-            creates.append(index)
-            notes.append("recreate %s (%s differ%s)" % (index["name"], ", ".join(diffs), "s" if len(diffs) == 1 else ""))
+            builds.append(("recreate %s (%s differ%s)" % (index["name"], ", ".join(diffs), "s" if len(diffs) == 1 else ""),
+                           found, index))
     if purge and state == "present":
         for index in current:
             if index["name"] != "_id_" and index["name"] not in matched:
-                drops.append(index["name"])
-                notes.append("drop %s (not listed, purge)" % index["name"])
-    dropped = set(drops)
-    after = [i for i in current if i["name"] not in dropped] + [dict((k, v) for k, v in i.items() if k != "name_given")
-                                                                for i in creates]
-    return drops, creates, notes, after
+                drops.append(("drop %s (not listed, purge)" % index["name"], index, None))
+    operations = builds + drops
+    gone = set(old["name"] for _note, old, _new in operations if old is not None)
+    after = [i for i in current if i["name"] not in gone] + [dict((k, v) for k, v in new.items() if k != "name_given")
+                                                             for _note, _old, new in operations if new is not None]
+    return operations, after
 
 
-def create_spec(index):
-    options = dict(name=index["name"])
+def create_spec(index, name=None):
+    options = dict(name=name or index["name"])
     for option in OPTIONS:
         value = index[option]
         if value not in (None, False):
             options[SERVER_OPTIONS[option]] = value
     return index["keys"], options
+
+
+def build(collection, index, name=None):
+    keys, options = create_spec(index, name)
+    collection.create_index(keys, **options)
+
+
+def replace(collection, old, new, params):
+    """Swap index `old` for `new` so that a failed build never leaves the collection with neither.
+
+    Returns (error text or None, whether the collection changed). Errors of the drops propagate.
+    """
+    staging = new["name"] if new["name"] != old["name"] else new["name"] + STAGING_SUFFIX
+    try:
+        build(collection, new, staging)
+    except pymongo_exceptions() as exc:
+        if getattr(exc, "code", None) not in INDEX_CONFLICTS:
+            return "%s; the index %s is left in place" % (describe_error(exc, params), old["name"]), False
+        staging = None  # drop first, and rebuild the old index if the new one fails
+    collection.drop_index(old["name"])
+    if staging == new["name"]:
+        return None, True
+    if staging:
+        collection.drop_index(staging)  # the final name was the old index's until now
+    try:
+        build(collection, new)
+    except pymongo_exceptions() as exc:
+        cause = describe_error(exc, params)
+        try:
+            build(collection, old)
+        except pymongo_exceptions() as restore_exc:
+            return ("%s; the old index %s was dropped and could not be rebuilt: %s"
+                    % (cause, old["name"], describe_error(restore_exc, params))), True
+        return "%s; the index %s is left in place (rebuilt as it was)" % (cause, old["name"]), False
+    return None, True
+
+
+def validate(params):
+    """Normalized desired indexes; raises ValueError naming the option. Runs before any connection."""
+    error = database_name_error(params["database"]) or collection_name_error(
+        params["collection"], params["database"], "collection")
+    if error:
+        raise ValueError(error)
+    return desired_indexes(params["indexes"])
 
 
 def main():
@@ -322,7 +389,7 @@ def main():
     )
     params = module.params
     try:
-        desired = desired_indexes(params["indexes"])
+        desired = validate(params)
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     namespace = "%s.%s" % (params["database"], params["collection"])
@@ -335,20 +402,30 @@ def main():
             if getattr(exc, "code", None) != NAMESPACE_NOT_FOUND:
                 fail(module, "read the indexes of %s" % namespace, exc)
             current = []
-        drops, creates, notes, after = reconcile(desired, current, params["state"], params["purge"])
-        if notes and not module.check_mode:
-            action = "update the indexes of %s" % namespace
-            try:
-                for name in drops:
-                    action = "drop index %s of %s" % (name, namespace)
-                    collection.drop_index(name)
-                for index in creates:
-                    action = "create index %s on %s" % (index["name"], namespace)
-                    keys, options = create_spec(index)
-                    collection.create_index(keys, **options)
-            except pymongo_exceptions() as exc:
-                fail(module, action, exc, changes=notes)
+        operations, after = reconcile(desired, current, params["state"], params["purge"])
+        done = []  # what changed the collection, for an honest result when a later step fails
+        if not module.check_mode:
+            for note, old, new in operations:
+                name = (new or old)["name"]
+                try:
+                    if old is None:
+                        build(collection, new)
+                    elif new is None:
+                        collection.drop_index(old["name"])
+                    else:
+                        error, changed = replace(collection, old, new, params)
+                        if changed:
+                            done.append(note)
+                        if error:
+                            module.fail_json(msg="Failed to replace index %s of %s: %s" % (name, namespace, error),
+                                             changed=bool(done), changes=done)
+                        continue
+                except pymongo_exceptions() as exc:
+                    verb = "create" if old is None else "drop" if new is None else "replace"
+                    fail(module, "%s index %s of %s" % (verb, name, namespace), exc, changed=bool(done), changes=done)
+                done.append(note)
 
+    notes = [note for note, _old, _new in operations]
     module.exit_json(changed=bool(notes), changes=notes, indexes=[public(i) for i in after],
                      diff=dict(before=dict(indexes=[public(i) for i in current]),
                                after=dict(indexes=[public(i) for i in after])))

@@ -74,6 +74,7 @@ databases:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._mongodb import (
+    database_name_error,
     fail,
     mongo_client,
     mongodb_argument_spec,
@@ -112,6 +113,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    for position, name in enumerate(params["databases"] or []):
+        error = database_name_error(name, "databases[%d]" % position)
+        if error:
+            module.fail_json(msg=error)
     result = {}
     with mongo_client(module) as client:
         try:

@@ -125,6 +125,7 @@ from ansible_collections.llmtwin.deploy.plugins.module_utils._mongodb import (
     SYSTEM_DATABASES,
     build_client,
     close_client,
+    database_name_error,
     fail,
     mongo_client,
     mongodb_argument_spec,
@@ -146,7 +147,21 @@ def parse_roles(raw_roles, database):
         else:
             raise ValueError("roles[%d] must be a role name or a mapping {role: NAME, db: DATABASE}, got %r"
                              % (position, raw))
+        error = database_name_error(roles[-1]["db"], "roles[%d].db" % position)
+        if error:
+            raise ValueError(error)
     return sorted(dict((tuple(sorted(r.items())), r) for r in roles).values(), key=lambda r: (r["db"], r["role"]))
+
+
+def validate(params):
+    """The roles, once the whole input is checked; raises ValueError naming the option (before any connection)."""
+    if not params["name"]:
+        raise ValueError("name must be a non-empty user name")
+    # $external holds x509/LDAP users: the one valid database name with a '$'
+    error = None if params["database"] == "$external" else database_name_error(params["database"])
+    if error:
+        raise ValueError(error)
+    return parse_roles(params["roles"], params["database"])
 
 
 def user_state(name, database, doc):
@@ -188,7 +203,7 @@ def main():
     params = module.params
     name, database = params["name"], params["database"]
     try:
-        roles = parse_roles(params["roles"], database)
+        roles = validate(params)
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     label = "user %s (database %s)" % (name, database)

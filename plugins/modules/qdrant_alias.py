@@ -63,8 +63,8 @@ alias:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._qdrant import (
-    QDRANT_MUTUALLY_EXCLUSIVE, QDRANT_REQUIRED_ONE_OF, QdrantModuleError, check_sdk, close, connect,
-    describe_error, list_aliases, list_collection_names, qdrant_argument_spec, sdk_errors,
+    QDRANT_MUTUALLY_EXCLUSIVE, QDRANT_REQUIRED_ONE_OF, QdrantModuleError, check_sdk, describe_error, list_aliases,
+    list_collection_names, name_error, open_client, qdrant_argument_spec, sdk_errors,
 )
 
 try:
@@ -134,18 +134,20 @@ def main():
         supports_check_mode=True,
     )
     check_sdk(module)
-    client = None
+    for option in ("name", "collection"):
+        if option == "name" or module.params[option] is not None:
+            error = name_error(module.params[option], option)
+            if error:
+                module.fail_json(msg=error)
     try:
-        client = connect(module)
-        changed, before, after = run(module, client)
+        # the alias never creates a store; in check mode an earlier qdrant_collection task may be about to
+        with open_client(module, may_be_new=module.check_mode and module.params["state"] == "present") as client:
+            changed, before, after = run(module, client)
     except QdrantModuleError as exc:
-        close(client)
         module.fail_json(msg=describe_error(exc, module.params.get("api_key")))
     except sdk_errors() as exc:
-        close(client)
         module.fail_json(msg="Failed to manage alias %s: %s"
                          % (module.params["name"], describe_error(exc, module.params.get("api_key"))))
-    close(client)
     result = dict(changed=changed, alias=after)
     if module._diff:
         result["diff"] = dict(before=before, after=after)

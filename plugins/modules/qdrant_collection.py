@@ -176,7 +176,7 @@ import copy
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._qdrant import (
     QDRANT_MUTUALLY_EXCLUSIVE, QDRANT_REQUIRED_ONE_OF, SERVER_ONLY_OPTIONS, QdrantModuleError, absent_view,
-    check_sdk, close, connect, describe_error, is_embedded, qdrant_argument_spec, quantization_adapter,
+    check_sdk, describe_error, is_embedded, name_error, open_client, qdrant_argument_spec, quantization_adapter,
     read_collection, sdk_errors, validate_model, validate_payload_indexes, validate_sparse, validate_vector,
 )
 
@@ -512,23 +512,23 @@ def main():
     )
     check_sdk(module)
     try:
+        error = name_error(module.params["name"], "name")
+        if error:
+            raise QdrantModuleError(error)
         if module.params["state"] == "present":
             build_desired(module.params)  # bad input fails here, before any connection
     except QdrantModuleError as exc:
         module.fail_json(msg=str(exc))
 
-    client = None
     try:
-        client = connect(module)
-        changed, before, after, actions = run(module, client)
+        # only state present creates an embedded store that does not exist yet (see the path option)
+        with open_client(module, may_be_new=module.params["state"] == "present") as client:
+            changed, before, after, actions = run(module, client)
     except QdrantModuleError as exc:
-        close(client)
         module.fail_json(msg=describe_error(exc, module.params.get("api_key")))
     except sdk_errors() as exc:
-        close(client)
         module.fail_json(msg="Failed to manage collection %s: %s"
                          % (module.params["name"], describe_error(exc, module.params.get("api_key"))))
-    close(client)
     result = dict(changed=changed, collection=after, actions=actions)
     if module._diff:
         result["diff"] = dict(before=_diffable(before), after=_diffable(after))

@@ -59,8 +59,8 @@ aliases:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._qdrant import (
-    QDRANT_MUTUALLY_EXCLUSIVE, QDRANT_REQUIRED_ONE_OF, check_sdk, close, connect, describe_error,
-    list_aliases, list_collection_names, qdrant_argument_spec, read_collection, sdk_errors,
+    QDRANT_MUTUALLY_EXCLUSIVE, QDRANT_REQUIRED_ONE_OF, QdrantModuleError, check_sdk, describe_error, list_aliases,
+    list_collection_names, name_error, open_client, qdrant_argument_spec, read_collection, sdk_errors,
 )
 
 
@@ -81,14 +81,17 @@ def main():
         supports_check_mode=True,
     )
     check_sdk(module)
-    client = None
+    if module.params["name"] is not None:
+        error = name_error(module.params["name"], "name")
+        if error:
+            module.fail_json(msg=error)
     try:
-        client = connect(module)
-        collections, aliases = run(client, module.params["name"])
+        with open_client(module) as client:  # read-only: a missing store is an error, never created
+            collections, aliases = run(client, module.params["name"])
+    except QdrantModuleError as exc:
+        module.fail_json(msg=describe_error(exc, module.params.get("api_key")))
     except sdk_errors() as exc:
-        close(client)
         module.fail_json(msg="Failed to read collections: %s" % describe_error(exc, module.params.get("api_key")))
-    close(client)
     module.exit_json(changed=False, collections=collections, aliases=aliases)
 
 

@@ -15,7 +15,7 @@ PLAYBOOK = "playbooks/mongo.yml"
 COLLECTIONS = {"users", "articles", "posts", "repositories"}
 DOCUMENT_INDEXES = {
     "author_id_1": {"key": {"author_id": 1}},
-    "link_1": {"key": {"link": 1}, "unique": True, "partialFilterExpression": {"link": {"$exists": True}}},
+    "link_1": {"key": {"link": 1}, "unique": True, "partialFilterExpression": {"link": {"$type": "string"}}},
 }
 EXPECTED_INDEXES = {
     "users": {"first_name_1_last_name_1": {"key": {"first_name": 1, "last_name": 1}}},

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from ansible_collections.llmtwin.deploy.plugins.modules import mongodb_collection as m
 
-BASE = dict(validator=None, validation_level=None, validation_action=None, ttl=None, capped=None, size=None, max=None)
+import pytest
+
+BASE = dict(database="twin", name="users", validator=None, validation_level=None, validation_action=None, ttl=None,
+            capped=None, size=None, max=None)
 SCHEMA = {"$jsonSchema": {"bsonType": "object", "required": ["a"]}}
 
 
@@ -56,3 +59,24 @@ def test_ttl_index_is_found_by_name_or_key():
     state = m.current_state("twin", "s", info, [{"name": "created_at_1", "key": {"created_at": 1},
                                                  "expireAfterSeconds": 60}], "created_at")
     assert state["ttl"] == {"field": "created_at", "expire_after_seconds": 60, "index_name": "created_at_1"}
+
+
+@pytest.mark.parametrize("overrides, text", [
+    (dict(database=""), "database must be a non-empty database name"),
+    (dict(database="a/b"), "database 'a/b' is not a valid database name"),
+    (dict(database="my db"), "database 'my db' is not a valid database name"),
+    (dict(database="x" * 64), "database must be at most 63 bytes long"),
+    (dict(name=""), "name must be a non-empty collection name"),
+    (dict(name="a$b"), "name 'a$b' is not a valid collection name"),
+    (dict(name=".a"), "no empty part between dots"),
+    (dict(name="system.users"), "system.* collections belong to MongoDB"),
+    (dict(capped=True, size=2 ** 64), "size must be between 1 and 1125899906842624"),
+    (dict(capped=True, size=-4096), "size must be between 1"),
+    (dict(capped=True, size=4096, max=2 ** 64), "max must be between 1 and 9223372036854775807"),
+    (dict(ttl=dict(field="", expire_after_seconds=60)), "ttl.field must be a non-empty field name"),
+    (dict(ttl=dict(field="created_at", expire_after_seconds=10 ** 12)),
+     "ttl.expire_after_seconds must be between 0 and 2147483647, got 1000000000000"),
+    (dict(ttl=dict(field="created_at", expire_after_seconds=2 ** 64)), "ttl.expire_after_seconds must be between 0"),
+])
+def test_bad_input_names_the_option(overrides, text):
+    assert text in (m.validate(params(**overrides)) or "")

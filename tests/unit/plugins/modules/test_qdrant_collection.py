@@ -1,5 +1,5 @@
-"""qdrant_collection: the server code path against recorded Qdrant REST responses (a real HTTP replay on
-127.0.0.1), and the embedded engine in a temporary folder."""
+"""qdrant_collection: the server code path against a stateful Qdrant REST replay on 127.0.0.1 (real HTTP,
+answers built from the hand-written fixtures), and the embedded engine in a temporary folder."""
 from __future__ import annotations
 
 import copy
@@ -19,8 +19,9 @@ if "qdrant_replay" not in sys.modules:
     sys.modules["qdrant_replay"] = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(sys.modules["qdrant_replay"])
 replay_mod = sys.modules["qdrant_replay"]
-Replay, recorded, ok = replay_mod.Replay, replay_mod.recorded, replay_mod.ok
+Replay, fixture, ok = replay_mod.Replay, replay_mod.fixture, replay_mod.ok
 API_KEY, run_module, server, args_for = replay_mod.API_KEY, replay_mod.run_module, replay_mod.server, replay_mod.args_for
+four_steps = replay_mod.four_steps
 EMBEDDED = {"size": 384, "distance": "Cosine"}
 
 
@@ -234,13 +235,8 @@ def test_embedded_engine_create_idempotence_warning_and_refused_size_change(tmp_
 def test_embedded_engine_check_mode_on_empty_store_creates_nothing(tmp_path, capsys):
     path = tmp_path / "q"
     result, _out = run_module(qdrant_collection.main, dict(path=str(path), name="cleaned_posts"), capsys, check_mode=True)
-    assert result["changed"] is True
-    from qdrant_client import QdrantClient
-    client = QdrantClient(path=str(path))
-    try:
-        assert client.get_collections().collections == []
-    finally:
-        client.close()
+    assert result["changed"] is True and result["actions"] == ["create collection cleaned_posts"]
+    assert not path.exists(), "check mode created the store folder"
 
 
 # ------------------------------------------------------------ pure helpers
@@ -260,3 +256,70 @@ def test_recreate_reasons_cover_named_and_sparse_vector_sets():
     assert reasons == ["unnamed vector 384/Cosine -> none", "named vectors [] -> [text]", "sparse vectors [] -> [bm25]"]
     same = copy.deepcopy(desired)
     assert qdrant_collection.recreate_reasons(desired, dict(same, shard_number=1), embedded=False) == []
+
+
+# ------------------------------------------------------------ the four steps against the stateful server
+
+@pytest.mark.parametrize("existing, args", [
+    ((), dict(name="embedded_posts", vectors=EMBEDDED, payload_indexes={"author_id": "keyword"})),
+    (("embedded_posts",), dict(name="embedded_posts", vectors=dict(EMBEDDED, on_disk=True), hnsw_config={"m": 32},
+                               optimizers_config={"indexing_threshold": 20000}, replication_factor=2,
+                               payload_indexes={"author_id": "uuid"}, purge_payload_indexes=True)),
+    (("embedded_posts",), dict(name="embedded_posts", vectors={"size": 384, "distance": "Dot"}, recreate=True)),
+    (("cleaned_posts",), dict(name="cleaned_posts", state="absent", force=True)),
+])
+def test_server_path_four_steps(capsys, existing, args):
+    with server(existing=existing) as replay:
+        assert four_steps(qdrant_collection.main, args_for(replay, **args), replay, capsys) == [True, True, False, False]
+        final = dict(replay.state.collections)
+    if args.get("state") == "absent":
+        assert args["name"] not in final
+    else:
+        params = final[args["name"]]["config"]["params"]
+        assert params["vectors"]["distance"] == args["vectors"]["distance"]
+
+
+def test_a_new_key_refused_for_a_while_is_retried_within_key_wait_timeout(capsys):
+    with server(existing=()) as replay:
+        replay.refuse_first = 3
+        result, _out = run_module(qdrant_collection.main, args_for(replay, name="cleaned_posts", key_wait_timeout=30),
+                                  capsys)
+        assert result["changed"] is True and "cleaned_posts" in replay.state.collections
+        replay.refuse_first = 1
+        result, out = run_module(qdrant_collection.main, args_for(replay, name="cleaned_posts"), capsys)
+    # without key_wait_timeout a refused key fails at once, with one message
+    assert result["failed"] is True and "authentication failed (HTTP 401)" in result["msg"] and "Traceback" not in out
+
+
+# ------------------------------------------------------------ bad input in path mode: one message, nothing created
+
+QDRANT_BAD_INPUT = [
+    ("qdrant_collection", dict(name=""), "name must be a non-empty collection name"),
+    ("qdrant_collection", dict(name="../outside"), "name '../outside' is not a valid collection name"),
+    ("qdrant_collection", dict(name=".."), "name '..' is not a valid collection name"),
+    ("qdrant_collection", dict(name="a" * 256), "name must be at most 255 characters long"),
+    ("qdrant_collection", dict(name="c", timeout=-5), "timeout must be a positive number of seconds, got -5"),
+    ("qdrant_collection", dict(name="c", vectors={"size": 10 ** 12, "distance": "Cosine"}),
+     "vectors.size must be at most 65536"),
+    ("qdrant_collection", dict(name="c", named_vectors={"text": {"size": 2 ** 64, "distance": "Cosine"}}),
+     "named_vectors.text.size must be at most 65536"),
+    ("qdrant_alias", dict(name="", collection="c"), "name must be a non-empty collection name"),
+    ("qdrant_alias", dict(name="a", collection="x/y"), "collection 'x/y' is not a valid collection name"),
+    ("qdrant_alias", dict(name="a", collection="c", timeout=-5), "timeout must be a positive number of seconds"),
+    ("qdrant_collection_info", dict(name="a\\b"), "name 'a\\\\b' is not a valid collection name"),
+    ("qdrant_collection_info", dict(timeout=0), "timeout must be a positive number of seconds, got 0"),
+]
+
+
+@pytest.mark.parametrize("module_name, args, message", QDRANT_BAD_INPUT,
+                         ids=["%s-%d" % (case[0], i) for i, case in enumerate(QDRANT_BAD_INPUT)])
+def test_bad_input_in_path_mode_fails_before_the_store_is_touched(tmp_path, capsys, module_name, args, message):
+    import importlib
+
+    module = importlib.import_module("ansible_collections.llmtwin.deploy.plugins.modules." + module_name)
+    store = tmp_path / "q"
+    result, out = run_module(module.main, dict(args, path=str(store)), capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith(message), result["msg"]
+    assert "Traceback" not in out
+    assert not store.exists()
