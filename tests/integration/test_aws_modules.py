@@ -14,8 +14,7 @@ import botocore.session
 import pytest
 import yaml
 
-ENDPOINT = {"region": "us-east-1", "endpoint_url": "http://127.0.0.1:5005",
-            "access_key": "testing", "secret_key": "testing"}
+CREDENTIALS = {"region": "us-east-1", "access_key": "testing", "secret_key": "testing"}
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
                                                  "Action": "sts:AssumeRole"}]}
 
@@ -37,12 +36,14 @@ def aws(stack):
 
 
 @pytest.fixture
-def play(playbook, tmp_path):
+def play(playbook, tmp_path, stack):
     """play(tasks, *args): run the tasks (module: args dicts) as a playbook; returns the run."""
+    endpoint = dict(CREDENTIALS, endpoint_url=stack.aws_endpoint_url)
+
     def run(tasks, *args):
         path = tmp_path / "play.yml"
         path.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False,
-                                         "tasks": [{k: dict(ENDPOINT, **v)} for t in tasks for k, v in t.items()]}]))
+                                         "tasks": [{k: dict(endpoint, **v)} for t in tasks for k, v in t.items()]}]))
         return playbook(path, *args, timeout=120)
     return run
 
