@@ -47,6 +47,10 @@ options:
     type: int
     default: 30
 notes:
-  - The Atlas Admin API cannot run locally; these modules are unit-tested against recorded responses
-    that follow the published Admin API v2 schema, not against Atlas itself.
+  - The Atlas Admin API cannot run locally; these modules are unit-tested against hand-written fixtures
+    that a test validates against an excerpt of the published Admin API v2 OpenAPI definition, not against
+    Atlas itself.
+  - Each call uses the current versioned media type of its operation in that definition; a 404 means
+    "not found" only with the resource's own errorCode (for example C(CLUSTER_NOT_FOUND)), any other
+    404 (C(GROUP_NOT_FOUND), a wrong O(api_base_url)) is an error.
 """

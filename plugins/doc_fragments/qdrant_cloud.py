@@ -18,10 +18,14 @@ attributes:
     description: Not supported.
     support: none
   idempotent:
-    description: A second run finds the cluster and key by name and reports no change.
+    description:
+      - A second run finds the cluster by name and, given the key kept from the first run in
+        O(database_api_key), reports no change. Without the kept key it must create a new key (and revoke
+        the unusable one), which is a change.
     support: full
 notes:
   - The Qdrant Cloud API is not available locally; this module's requests and answers are unit-tested
-    against recorded responses shaped after Qdrant's published API definitions.
+    against hand-written fixtures validated against Qdrant's published API definitions
+    (qdrant-cloud-public-api, the JSON mapping of its protos).
   - Errors are reported as one message, never a traceback, and never contain the management key.
 """

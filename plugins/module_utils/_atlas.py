@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The MongoDB Atlas Admin API v2 backend: shared options, one client, error translation.
 
-Every request goes through AtlasClient.send (one seam, which the unit tests replace with recorded
-Admin API v2 responses). Authentication is HTTP digest with an API key pair, or OAuth2 client
-credentials with a service account.
+Every request goes through AtlasClient.send (one seam, which the unit tests replace with fixtures
+validated against the published Admin API v2 definition). Authentication is HTTP digest with an API
+key pair, or OAuth2 client credentials with a service account.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,11 +23,38 @@ from ansible.module_utils.urls import Request
 from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri, retry
 
 API_PATH = "/api/atlas/v2"
-# The versioned media types (Accept / Content-Type) each resource family is used with.
-VERSION_DEFAULT = "2023-01-01"
-VERSION_FLEX = "2024-11-13"
-VERSION_CLUSTERS = "2024-08-05"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+_PROJECT_MISSING = ("GROUP_NOT_FOUND", "GROUP_NAME_NOT_FOUND")
+_CLUSTER_MISSING = ("CLUSTER_NOT_FOUND", "FLEX_CLUSTER_NOT_FOUND")
+_USER_MISSING = ("USERNAME_NOT_FOUND", "USER_NOT_FOUND")
+_ENTRY_MISSING = ("ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND",)
+
+# Every call the modules make: (method, path template) -> (versioned media type date, the errorCodes of a
+# 404 that mean "this resource does not exist"). The dates are the newest version of each operation in
+# the Admin API v2 spec (mongodb/atlas-sdk-go openapi/atlas-api-transformed.yaml, commit 68a9d51c,
+# vendored as an excerpt in tests/unit/fixtures/definitions; a unit test keeps this table equal to it).
+# Atlas retires superseded versions (410 VERSION_GONE), so a date here changes only with the spec.
+# A 404 with any other errorCode (a missing project under a cluster path, a wrong base URL) is an error.
+API = {
+    ("POST", "/groups"): ("2023-01-01", ()),
+    ("GET", "/groups/{groupId}"): ("2023-01-01", _PROJECT_MISSING),
+    ("GET", "/groups/byName/{groupName}"): ("2023-01-01", _PROJECT_MISSING),
+    ("POST", "/groups/{groupId}/flexClusters"): ("2024-11-13", ()),
+    ("GET", "/groups/{groupId}/flexClusters/{name}"): ("2024-11-13", _CLUSTER_MISSING),
+    ("PATCH", "/groups/{groupId}/flexClusters/{name}"): ("2024-11-13", ()),
+    ("DELETE", "/groups/{groupId}/flexClusters/{name}"): ("2024-11-13", _CLUSTER_MISSING),
+    ("POST", "/groups/{groupId}/clusters"): ("2024-10-23", ()),
+    ("GET", "/groups/{groupId}/clusters/{clusterName}"): ("2024-08-05", _CLUSTER_MISSING),
+    ("PATCH", "/groups/{groupId}/clusters/{clusterName}"): ("2024-10-23", ()),
+    ("DELETE", "/groups/{groupId}/clusters/{clusterName}"): ("2023-02-01", _CLUSTER_MISSING),
+    ("POST", "/groups/{groupId}/databaseUsers"): ("2023-01-01", ()),
+    ("GET", "/groups/{groupId}/databaseUsers/{databaseName}/{username}"): ("2023-01-01", _USER_MISSING),
+    ("PATCH", "/groups/{groupId}/databaseUsers/{databaseName}/{username}"): ("2023-01-01", ()),
+    ("DELETE", "/groups/{groupId}/databaseUsers/{databaseName}/{username}"): ("2023-01-01", _USER_MISSING),
+    ("GET", "/groups/{groupId}/accessList"): ("2023-01-01", ()),
+    ("POST", "/groups/{groupId}/accessList"): ("2023-01-01", ()),
+    ("DELETE", "/groups/{groupId}/accessList/{entryValue}"): ("2023-01-01", _ENTRY_MISSING),
+}
 
 
 def atlas_argument_spec(**extra):
@@ -100,15 +127,18 @@ class AtlasClient(object):
             self._token = document["access_token"]
         return "Bearer " + self._token
 
-    def request(self, method, path, version=VERSION_DEFAULT, body=None, query=None):
-        """The decoded JSON of a successful call, None for 404 on GET; raises AtlasError otherwise."""
+    def request(self, method, template, body=None, query=None, **path):
+        """The decoded JSON of a successful call (one of API), or None for a 404 whose errorCode says the
+        resource does not exist; raises AtlasError otherwise. path fills the template's {names}."""
+        version, missing_codes = API[(method, template)]
         media = "application/vnd.atlas.%s+json" % version
         headers = {"Accept": media}
         if body is not None:
             headers["Content-Type"] = media
         if not (self.params.get("public_key") and self.params.get("private_key")):
             headers["Authorization"] = self._bearer()
-        url = self.base_url + API_PATH + path + ("?" + urlencode(query) if query else "")
+        resolved = template.format(**dict((k, path_part(v)) for k, v in path.items()))
+        url = self.base_url + API_PATH + resolved + ("?" + urlencode(query) if query else "")
         data = json.dumps(body) if body is not None else None
 
         def call():
@@ -127,9 +157,12 @@ class AtlasClient(object):
         document = _json(raw)
         if 200 <= status < 300:
             return document
-        if status == 404 and method == "GET":
+        code = document.get("errorCode") if isinstance(document, dict) else None
+        if status == 404 and code in missing_codes:
             return None
-        raise AtlasError(status, document.get("errorCode") or document.get("error") or "HTTP_%s" % status,
+        if not isinstance(document, dict):
+            document = {}
+        raise AtlasError(status, code or document.get("error") or "HTTP_%s" % status,
                          document.get("detail") or document.get("reason") or "no detail")
 
     def wait_for(self, read, done, timeout, interval=10):
@@ -172,6 +205,8 @@ def describe(exc):
             hint = " (check the API key or service account credentials)"
         elif exc.status == 403:
             hint = " (the credentials lack the role for this call, or this address is not on the API access list)"
+        elif exc.status == 410:
+            hint = " (Atlas retired this API version: _atlas.API needs the spec's current one)"
         return mask_uri("%s%s" % (exc, hint))
     return mask_uri(str(exc))
 
@@ -179,5 +214,5 @@ def describe(exc):
 def find_project(client, project_id=None, project_name=None):
     """The project (group) by id or name, or None."""
     if project_id:
-        return client.request("GET", "/groups/%s" % path_part(project_id))
-    return client.request("GET", "/groups/byName/%s" % path_part(project_name))
+        return client.request("GET", "/groups/{groupId}", groupId=project_id)
+    return client.request("GET", "/groups/byName/{groupName}", groupName=project_name)

@@ -77,6 +77,19 @@ MANIFEST_TYPES = ", ".join([
     "application/vnd.oci.image.index.v1+json",
 ])
 LOOPBACK = re.compile(r"^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$")
+# A repository path as the distribution spec allows it: lowercase components, no registry, no tag.
+REPOSITORY_PATH = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+
+
+def repository_name_error(name, option="name"):
+    """None for a valid [registry/]repository name, else a message naming the option (no daemon call)."""
+    first, slash, rest = name.partition("/")
+    # the first component is a registry host when it has a dot or a port, or is localhost
+    path = rest if slash and ("." in first or ":" in first or first == "localhost") else name
+    if not REPOSITORY_PATH.match(path):
+        return ("%s must be a repository name (lowercase letters, digits and . _ - separators, optionally "
+                "after a registry host), got %r" % (option, name))
+    return None
 
 
 class DockerFailure(Exception):

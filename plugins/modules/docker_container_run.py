@@ -120,6 +120,16 @@ from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import (
 )
 
 
+def check_params(params):
+    """Bad input fails here, before the daemon is asked anything."""
+    if not params["image"].strip():
+        raise DockerFailure("image: expected an image reference, got an empty string")
+    if params["wait_timeout"] <= 0:
+        raise DockerFailure("wait_timeout: expected a positive number of seconds, got %d" % params["wait_timeout"])
+    if params["output_lines"] < 0:
+        raise DockerFailure("output_lines: expected 0 or more, got %d" % params["output_lines"])
+
+
 def parse_volumes(volumes):
     binds = {}
     for spec in volumes:
@@ -197,6 +207,7 @@ def main():
     )
     params = module.params
     try:
+        check_params(params)
         binds = parse_volumes(params["volumes"])
         params["env"] = dict((str(k), "" if v is None else str(v)) for k, v in params["env"].items())
         if module.check_mode:

@@ -165,11 +165,14 @@ import os
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import (
     TAG_LENGTH, ContextStream, DockerFailure, DockerModule, context_entries, context_hash, context_matcher,
-    docker_error, is_not_found, load_hash_cache, save_hash_cache, sdk_errors, stream_error,
+    docker_error, is_not_found, load_hash_cache, repository_name_error, save_hash_cache, sdk_errors, stream_error,
 )
 
 
 def validate(params):
+    error = repository_name_error(params["name"])
+    if error:
+        raise DockerFailure(error)
     if params["state"] == "absent":
         return
     path = params["path"]

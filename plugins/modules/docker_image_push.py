@@ -141,11 +141,10 @@ removed:
 import re
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import (
-    DockerFailure, DockerModule, RegistryClient, docker_error, ecr_authorization, ecr_delete_tags, is_not_found,
+    REPOSITORY_PATH, DockerFailure, DockerModule, RegistryClient, docker_error, ecr_authorization, ecr_delete_tags, is_not_found,
     registry_argument_spec, sdk_errors, split_reference, stream_error,
 )
 
-NAME = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
@@ -157,7 +156,7 @@ def extra_tags(params):
 
 
 def validate(params):
-    if not NAME.match(params["name"]):
+    if not REPOSITORY_PATH.match(params["name"]):
         raise DockerFailure("name must be a repository name (lowercase path, no registry, no tag), got %s"
                             % params["name"])
     if params["state"] == "present":

@@ -15,8 +15,10 @@ description:
   - Ensures the listed addresses may connect to the clusters of an Atlas project, through the Admin API
     v2 (C(/groups/{groupId}/accessList)). Entries are compared as CIDR blocks (an address is its C(/32)).
   - With O(purge=true), entries not listed are removed.
-  - B(Not exercised against Atlas by this collection's tests;) unit-tested against recorded Admin API
-    v2 responses.
+  - Atlas applies access list changes asynchronously (a minute or two); a connection attempted right
+    after this task may still be refused. The mongo role waits for the first connection with retries.
+  - B(Not exercised against Atlas by this collection's tests;) unit-tested against fixtures validated
+    against an excerpt of the published Admin API v2 definition.
 author: LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.atlas
@@ -38,7 +40,9 @@ options:
   entries:
     description:
       - The entries, each a CIDR block or address string, or a mapping with C(cidr_block) (or
-        C(ip_address)) and an optional C(comment).
+        C(ip_address)) and an optional C(comment) (at most 80 characters).
+      - With O(state=present) at least one entry is required (an empty list would leave Atlas refusing
+        every connection, or with O(purge=true) remove every entry).
     type: list
     elements: raw
     default: []
@@ -87,8 +91,9 @@ from ansible_collections.llmtwin.deploy.plugins.module_utils._atlas import (
     atlas_argument_spec,
     check_credentials,
     describe,
-    path_part,
 )
+
+COMMENT_MAX = 80  # NetworkPermissionEntry.comment maxLength in the Admin API v2 spec
 
 
 def cidr(value, where):
@@ -106,7 +111,10 @@ def parse_entries(raw_entries):
             value = raw.get("cidr_block") or raw.get("ip_address")
             if not value:
                 raise ValueError("%s needs cidr_block or ip_address" % where)
-            entries[cidr(value, where)] = str(raw.get("comment") or "")
+            comment = str(raw.get("comment") or "")
+            if len(comment) > COMMENT_MAX:
+                raise ValueError("%s.comment must be at most %d characters, got %d" % (where, COMMENT_MAX, len(comment)))
+            entries[cidr(value, where)] = comment
         else:
             entries[cidr(raw, where)] = ""
     return entries
@@ -119,6 +127,13 @@ def current_entries(document):
         if block:
             result[str(ipaddress.ip_network(block, strict=False))] = item.get("comment") or ""
     return result
+
+
+def entry_body(block, comment):
+    body = dict(cidrBlock=block)
+    if comment:
+        body["comment"] = comment
+    return body
 
 
 def as_list(entries):
@@ -143,12 +158,15 @@ def main():
         wanted = parse_entries(params["entries"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
-    base = "/groups/%s/accessList" % path_part(params["project_id"])
+    if params["state"] == "present" and not wanted:
+        module.fail_json(msg="entries must list at least one IP address or CIDR block with state=present")
+    base = "/groups/{groupId}/accessList"
+    group = dict(groupId=params["project_id"])
     client = AtlasClient(params)
     changes = []
     action = "read the access list of project %s" % params["project_id"]
     try:
-        before = current_entries(client.request("GET", base, query=dict(itemsPerPage=500)))
+        before = current_entries(client.request("GET", base, query=dict(itemsPerPage=500), **group))
         if params["state"] == "absent":
             remove = sorted(set(wanted) & set(before))
             add = []
@@ -161,10 +179,10 @@ def main():
         if changes and not module.check_mode:
             if add:
                 action = "add to the access list of project %s" % params["project_id"]
-                client.request("POST", base, body=[dict(cidrBlock=k, comment=wanted[k]) for k in add])
+                client.request("POST", base, body=[entry_body(k, wanted[k]) for k in add], **group)
             for block in remove:
                 action = "remove %s from the access list of project %s" % (block, params["project_id"])
-                client.request("DELETE", "%s/%s" % (base, path_part(block)))
+                client.request("DELETE", base + "/{entryValue}", entryValue=block, **group)
     except AtlasError as exc:
         module.fail_json(msg="Failed to %s: %s" % (action, describe(exc)), changes=changes)
     module.exit_json(changed=bool(changes), entries=as_list(after), changes=changes,

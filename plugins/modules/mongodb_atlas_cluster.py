@@ -15,15 +15,17 @@ description:
   - Ensures an Atlas cluster exists through the Atlas Admin API v2 (C(/api/atlas/v2)), in a project found
     by O(project_id) or O(project_name). A project that does not exist is created when O(org_id) is set.
   - O(tier=FLEX) manages a Flex cluster (C(/groups/{groupId}/flexClusters), API version 2024-11-13);
-    O(tier=M0) a free cluster (C(/groups/{groupId}/clusters), version 2024-08-05). Serverless instances
-    are retired by Atlas and not supported.
+    O(tier=M0) a free cluster (C(/groups/{groupId}/clusters), read with version 2024-08-05, created and
+    updated with 2024-10-23, deleted with 2023-02-01, the current versions in the Admin API v2 spec).
+    Serverless instances are retired by Atlas and not supported.
   - Waits until the cluster's C(stateName) is C(IDLE) (or, when removing it, until it is gone), up to
     O(wait_timeout) seconds, and returns the SRV connection string. Connection strings returned by Atlas
     never contain credentials; database users are managed by M(llmtwin.deploy.mongodb_atlas_database_user).
   - The cloud region and provider of an existing cluster cannot be changed in place; a difference is
     reported as an error. Termination protection is updated in place.
   - B(Not exercised against Atlas by this collection's tests.) Atlas cannot run locally, so this module
-    is unit-tested against recorded responses that follow the published Admin API v2 schema.
+    is unit-tested against hand-written fixtures that a test validates against an excerpt of the published
+    Admin API v2 OpenAPI definition (requests and responses).
 author: LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.atlas
@@ -169,24 +171,39 @@ changes:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._atlas import (
-    VERSION_CLUSTERS,
-    VERSION_DEFAULT,
-    VERSION_FLEX,
     AtlasClient,
     AtlasError,
     atlas_argument_spec,
     check_credentials,
     describe,
     find_project,
-    path_part,
 )
 from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
 
 
-def endpoint(tier, project_id, name=None):
-    family = "flexClusters" if tier == "FLEX" else "clusters"
-    path = "/groups/%s/%s" % (path_part(project_id), family)
-    return path + ("/%s" % path_part(name) if name else ""), (VERSION_FLEX if tier == "FLEX" else VERSION_CLUSTERS)
+class Clusters(object):
+    """The Flex or the dedicated/free clusters API of one project (the versions come from _atlas.API)."""
+
+    def __init__(self, client, tier, project_id, name):
+        self.client = client
+        if tier == "FLEX":
+            self.collection, self.item = "/groups/{groupId}/flexClusters", "/groups/{groupId}/flexClusters/{name}"
+            self.path = dict(groupId=project_id, name=name)
+        else:
+            self.collection, self.item = "/groups/{groupId}/clusters", "/groups/{groupId}/clusters/{clusterName}"
+            self.path = dict(groupId=project_id, clusterName=name)
+
+    def read(self):
+        return self.client.request("GET", self.item, **self.path)
+
+    def create(self, body):
+        return self.client.request("POST", self.collection, body=body, groupId=self.path["groupId"])
+
+    def update(self, body):
+        return self.client.request("PATCH", self.item, body=body, **self.path)
+
+    def delete(self):
+        return self.client.request("DELETE", self.item, **self.path)
 
 
 def cluster_state(name, tier, document):
@@ -260,13 +277,12 @@ def main():
             project = dict(id=None, name=params["project_name"], orgId=params["org_id"])
             if not module.check_mode:
                 action = "create project %s" % params["project_name"]
-                project = client.request("POST", "/groups", VERSION_DEFAULT,
-                                         dict(name=params["project_name"], orgId=params["org_id"]))
+                project = client.request("POST", "/groups", body=dict(name=params["project_name"], orgId=params["org_id"]))
         project_out = dict(id=project.get("id"), name=project.get("name"), org_id=project.get("orgId"))
 
-        path, version = endpoint(params["tier"], project_out["id"] or "-", params["name"])
+        clusters = Clusters(client, params["tier"], project_out["id"], params["name"])
         action = "read cluster %s" % params["name"]
-        document = client.request("GET", path, version) if project_out["id"] else None
+        document = clusters.read() if project_out["id"] else None
         before = cluster_state(params["name"], params["tier"], document)
 
         if params["state"] == "absent":
@@ -275,9 +291,9 @@ def main():
                 changes.append("delete cluster %s" % params["name"])
                 if not module.check_mode:
                     action = "delete cluster %s" % params["name"]
-                    client.request("DELETE", path, version)
+                    clusters.delete()
                     if params["wait"]:
-                        last, gone = client.wait_for(lambda: client.request("GET", path, version), lambda d: d is None,
+                        last, gone = client.wait_for(clusters.read, lambda d: d is None,
                                                      params["wait_timeout"])
                         if not gone:
                             module.fail_json(msg="Failed to delete cluster %s: still %s after %ss" % (
@@ -301,18 +317,17 @@ def main():
             after["state_name"] = "IDLE"
             if not module.check_mode:
                 action = "create cluster %s" % params["name"]
-                collection_path, version = endpoint(params["tier"], project_out["id"])
-                document = client.request("POST", collection_path, version, create_body(params))
+                document = clusters.create(create_body(params))
         elif before["termination_protection"] != params["termination_protection"]:
             changes.append("set termination protection to %s" % params["termination_protection"])
             if not module.check_mode:
                 action = "update cluster %s" % params["name"]
                 body = dict(terminationProtectionEnabled=params["termination_protection"])
-                document = client.request("PATCH", path, version, body)
+                document = clusters.update(body)
 
         if not module.check_mode and params["wait"] and (changes or before["state_name"] != "IDLE"):
             action = "wait for cluster %s" % params["name"]
-            document, idle = client.wait_for(lambda: client.request("GET", path, version),
+            document, idle = client.wait_for(clusters.read,
                                              lambda d: bool(d) and d.get("stateName") == "IDLE", params["wait_timeout"])
             if not idle:
                 module.fail_json(msg="Failed to wait for cluster %s: not IDLE after %ss (state %s)" % (

@@ -17,8 +17,10 @@ description:
     C(createUser) over the wire protocol; this is the way.
   - Atlas never returns a password. With O(update_password=on_create) (the default) the password is
     set only at creation; V(always) sets it on every run and so always reports a change.
-  - B(Not exercised against Atlas by this collection's tests;) unit-tested against recorded Admin API
-    v2 responses.
+  - Request bodies are complete C(CloudDatabaseUser) documents as the Admin API v2 spec requires
+    (C(groupId), C(databaseName), C(username), C(roles)), on creation and on update alike.
+  - B(Not exercised against Atlas by this collection's tests;) unit-tested against fixtures validated
+    against an excerpt of the published Admin API v2 definition.
 author: LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.atlas
@@ -115,8 +117,9 @@ from ansible_collections.llmtwin.deploy.plugins.module_utils._atlas import (
     atlas_argument_spec,
     check_credentials,
     describe,
-    path_part,
 )
+
+USER = "/groups/{groupId}/databaseUsers/{databaseName}/{username}"
 
 
 def parse_roles(raw_roles):
@@ -142,7 +145,10 @@ def user_state(username, document):
 
 
 def api_body(params, roles, with_password):
-    body = dict(roles=[dict(roleName=r["role"], databaseName=r["db"]) for r in roles],
+    """A complete CloudDatabaseUser: the spec marks groupId, databaseName, username and roles required
+    for POST and PATCH alike (SCRAM users authenticate against admin)."""
+    body = dict(groupId=params["project_id"], databaseName="admin", username=params["username"],
+                roles=[dict(roleName=r["role"], databaseName=r["db"]) for r in roles],
                 scopes=[dict(name=c, type="CLUSTER") for c in sorted(params["clusters"])])
     if with_password:
         body["password"] = params["password"]
@@ -171,19 +177,19 @@ def main():
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     username = params["username"]
-    path = "/groups/%s/databaseUsers/admin/%s" % (path_part(params["project_id"]), path_part(username))
+    path = dict(groupId=params["project_id"], databaseName="admin", username=username)
     client = AtlasClient(params)
     changes = []
     action = "read database user %s" % username
     try:
-        before = user_state(username, client.request("GET", path))
+        before = user_state(username, client.request("GET", USER, **path))
         if params["state"] == "absent":
             after = user_state(username, None)
             if before["exists"]:
                 changes.append("delete database user %s" % username)
                 if not module.check_mode:
                     action = "delete database user %s" % username
-                    client.request("DELETE", path)
+                    client.request("DELETE", USER, **path)
         else:
             after = dict(before, exists=True, roles=roles, clusters=sorted(params["clusters"]))
             if not before["exists"]:
@@ -195,9 +201,8 @@ def main():
                 changes.append("create database user %s" % username)
                 if not module.check_mode:
                     action = "create database user %s" % username
-                    body = dict(api_body(params, roles, True), databaseName="admin", username=username)
-                    client.request("POST", "/groups/%s/databaseUsers" % path_part(params["project_id"]),
-                                   body=body)
+                    client.request("POST", "/groups/{groupId}/databaseUsers", body=api_body(params, roles, True),
+                                   groupId=params["project_id"])
             else:
                 if before["roles"] != roles or before["clusters"] != after["clusters"]:
                     changes.append("set roles and scopes of %s" % username)
@@ -206,7 +211,7 @@ def main():
                     changes.append("set password of %s" % username)
                 if changes and not module.check_mode:
                     action = "update database user %s" % username
-                    client.request("PATCH", path, body=api_body(params, roles, password))
+                    client.request("PATCH", USER, body=api_body(params, roles, password), **path)
     except AtlasError as exc:
         module.fail_json(msg="Failed to %s: %s" % (action, describe(exc)), changes=changes)
     module.exit_json(changed=bool(changes), user=after, changes=changes, diff=dict(before=before, after=after))

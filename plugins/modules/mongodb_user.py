@@ -143,6 +143,10 @@ def parse_roles(raw_roles, database):
         if isinstance(raw, str) and raw:
             roles.append(dict(role=raw, db=database))
         elif isinstance(raw, dict) and set(raw) <= {"role", "db"} and raw.get("role"):
+            if "db" in raw and not raw["db"]:
+                # an empty db would silently grant the role on O(database) (admin by default)
+                raise ValueError("roles[%d].db must name a database, got %r; leave db out to mean the "
+                                 "user's database" % (position, raw["db"]))
             roles.append(dict(role=str(raw["role"]), db=str(raw.get("db") or database)))
         else:
             raise ValueError("roles[%d] must be a role name or a mapping {role: NAME, db: DATABASE}, got %r"

@@ -14,12 +14,18 @@ version_added: 0.1.0
 description:
   - Uses the Qdrant Cloud API (REST gateway, authenticated with a management key) to find the
     cluster by O(name), create it when missing, wait until its phase is healthy, and return its URL.
-  - With O(database_api_key_name), creates a database API key of that name for the cluster when none
-    exists. Qdrant Cloud shows a key only once, so the key is returned only by the run that creates
-    it (store it, for example with ansible-vault); later runs return the key's id and name only.
-  - This module cannot run against the local stack. It was tested against recorded Qdrant Cloud API
-    responses that follow Qdrant's published API definitions (qdrant-cloud-public-api), not against
-    the real service.
+  - With O(database_api_key_name), makes sure the caller holds a working database API key of the
+    cluster. Qdrant Cloud shows a key only once, at creation, so the caller passes the key it kept from
+    an earlier run in O(database_api_key). When that key is one of the cluster's keys (its last
+    characters equal the key's C(postfix)) nothing changes (C(action=kept)). Otherwise a new key named
+    O(database_api_key_name) is created and returned once, and the keys of that name nobody can use any
+    more are revoked (C(action=created) or C(action=replaced)). Store the new key at once (the qdrant
+    role writes it to the application's ZenML C(settings) secret) so the next run keeps it.
+  - With O(free_tier=true) and no O(package_id), the package is the region's package whose C(type) is
+    C(free) (the booking API's Package message; tiers are only standard or premium).
+  - This module cannot run against the local stack. It is unit-tested against hand-written fixtures
+    that a test validates against the published definitions (qdrant-cloud-public-api), not against the
+    real service.
 author: LLM Twin deploy team (@llmtwin)
 options:
   api_url:
@@ -59,7 +65,7 @@ options:
     description: The resource package (UUID). Required on creation unless O(free_tier=true).
     type: str
   free_tier:
-    description: On creation without O(package_id), pick the provider region's free package.
+    description: On creation without O(package_id), pick the provider region's package of C(type) C(free).
     type: bool
     default: false
   number_of_nodes:
@@ -67,7 +73,15 @@ options:
     type: int
     default: 1
   database_api_key_name:
-    description: Create a database API key with this name for the cluster if none exists.
+    description:
+      - Name of the cluster's database API key (4 to 128 letters, digits, spaces, C(_) or C(-)); see
+        O(database_api_key) for when a key is created.
+    type: str
+  database_api_key:
+    description:
+      - The database API key kept from an earlier run (for example read back from the ZenML C(settings)
+        secret). Never logged or returned. Without it, or when it is not one of the cluster's keys, a new
+        key is created and the unusable keys named O(database_api_key_name) are revoked.
     type: str
   wait:
     description: Wait until the cluster is healthy.
@@ -95,6 +109,7 @@ EXAMPLES = r"""
     cloud_region: eu-central-1
     free_tier: true
     database_api_key_name: llm-twin-app
+    database_api_key: "{{ kept_key | default(omit) }}"
   register: cluster
   no_log: true
 """
@@ -107,9 +122,13 @@ cluster:
   sample: {id: 3e1c..., name: llm-twin, exists: true, phase: CLUSTER_PHASE_HEALTHY,
            url: "https://3e1c....eu-central-1-0.aws.cloud.qdrant.io:6333"}
 database_api_key:
-  description: The database API key (id, name; C(key) only on the run that created it). Secret.
+  description:
+    - The database API key. C(key) is set only on the run that created it (secret, use no_log).
+    - C(action) is V(kept) (the given key is the cluster's), V(created) (there was none of that name)
+      or V(replaced) (a new key was created and the unusable ones, C(revoked), deleted).
   returned: when database_api_key_name is set
   type: dict
+  sample: {id: 8f0c..., name: llm-twin-app, key: null, action: kept, revoked: []}
 """
 
 import re
@@ -124,6 +143,7 @@ NAME = re.compile(r"^[a-zA-Z0-9_-]{2,64}$")
 CLUSTERS = "/api/cluster/v1/accounts/%(account)s/clusters"
 KEYS = "/api/cluster/auth/v2/accounts/%(account)s/database-api-keys"
 PACKAGES = "/api/booking/v1/accounts/%(account)s/packages"
+KEY_NAME = re.compile(r"^[\w\s-]{4,128}$")  # DatabaseApiKey.name in database_api_key.proto (v2)
 HEALTHY = "CLUSTER_PHASE_HEALTHY"
 
 
@@ -134,6 +154,9 @@ def validate(params):
         raise QdrantCloudError("name must be 2-64 letters, digits, '-' or '_', got %r" % params["name"])
     if params["package_id"] and not UUID.match(params["package_id"]):
         raise QdrantCloudError("package_id must be a UUID, got %r" % params["package_id"])
+    if params["database_api_key_name"] is not None and not KEY_NAME.match(params["database_api_key_name"]):
+        raise QdrantCloudError("database_api_key_name must be 4-128 letters, digits, spaces, '_' or '-', got %r"
+                               % params["database_api_key_name"])
     if params["number_of_nodes"] < 1:
         raise QdrantCloudError("number_of_nodes must be at least 1, got %s" % params["number_of_nodes"])
 
@@ -156,13 +179,14 @@ def find_cluster(client, name):
 
 
 def free_package(client, params):
-    items = client.call("GET", PACKAGES, query={"cloud_provider_id": params["cloud_provider"],
-                                                "cloud_provider_region_id": params["cloud_region"]},
+    items = client.call("GET", PACKAGES, query={"cloudProviderId": params["cloud_provider"],
+                                                "cloudProviderRegionId": params["cloud_region"]},
                         action="list packages").get("items") or []
     for item in items:
-        if "free" in str(item.get("name", "")).lower() or "FREE" in str(item.get("tier", "")).upper():
+        # Package.type is "free" or "paid"; a deactivated package cannot be booked
+        if item.get("type") == "free" and item.get("status", "PACKAGE_STATUS_ACTIVE") == "PACKAGE_STATUS_ACTIVE":
             return item["id"]
-    raise QdrantCloudError("Failed to find a free package in %s %s; set package_id"
+    raise QdrantCloudError("Failed to find a free package in %s %s (none of type free); set package_id"
                            % (params["cloud_provider"], params["cloud_region"]))
 
 
@@ -185,16 +209,25 @@ def wait_healthy(client, cluster_id, timeout, sleep=time.sleep):
 
 
 def ensure_key(client, module, cluster_id):
-    name = module.params["database_api_key_name"]
-    items = client.call("GET", KEYS, query={"cluster_id": cluster_id}, action="list database API keys").get("items") or []
-    existing = next((k for k in items if k.get("name") == name), None)
-    if existing:
-        return False, {"id": existing.get("id"), "name": name, "key": None}
+    """(changed, key view): keep the caller's key when it is the cluster's, else create one and revoke
+    the keys of that name that nobody holds (Qdrant Cloud never shows a key again)."""
+    name, held = module.params["database_api_key_name"], module.params["database_api_key"]
+    items = client.call("GET", KEYS, query={"clusterId": cluster_id}, action="list database API keys").get("items") or []
+    if held:
+        mine = next((k for k in items if k.get("postfix") and held.endswith(k["postfix"])), None)
+        if mine:
+            return False, {"id": mine.get("id"), "name": mine.get("name"), "key": None, "action": "kept", "revoked": []}
+    stale = [k.get("id") for k in items if k.get("name") == name]
+    view = {"id": None, "name": name, "key": None, "action": "replaced" if stale else "created", "revoked": stale}
     if module.check_mode:
-        return True, {"id": None, "name": name, "key": None}
-    body = {"database_api_key": {"account_id": module.params["account_id"], "cluster_id": cluster_id, "name": name}}
+        return True, view
+    body = {"databaseApiKey": {"clusterId": cluster_id, "name": name}}
     created = client.call("POST", KEYS, body=body, action="create database API key %s" % name).get("database_api_key") or {}
-    return True, {"id": created.get("id"), "name": name, "key": created.get("key")}
+    view.update(id=created.get("id"), key=created.get("key"))
+    for key_id in stale:
+        client.call("DELETE", KEYS + "/" + key_id, query={"clusterId": cluster_id},
+                    action="revoke the unusable database API key %s (%s)" % (name, key_id))
+    return True, view
 
 
 def run(module):
@@ -217,15 +250,16 @@ def run(module):
         if module.check_mode:
             result["cluster"] = {"exists": True, "name": params["name"], "url": None}
             if params["database_api_key_name"]:
-                result["database_api_key"] = {"id": None, "name": params["database_api_key_name"], "key": None}
+                result["database_api_key"] = {"id": None, "name": params["database_api_key_name"], "key": None,
+                                              "action": "created", "revoked": []}
             return result
         package = params["package_id"] or (free_package(client, params) if params["free_tier"] else None)
         if not package:
             raise QdrantCloudError("Failed to create cluster %s: set package_id or free_tier: true" % params["name"])
-        body = {"cluster": {"account_id": params["account_id"], "name": params["name"],
-                            "cloud_provider_id": params["cloud_provider"],
-                            "cloud_provider_region_id": params["cloud_region"],
-                            "configuration": {"number_of_nodes": params["number_of_nodes"], "package_id": package}}}
+        # protojson field names; the account id is a path parameter, not part of the body
+        body = {"cluster": {"name": params["name"], "cloudProviderId": params["cloud_provider"],
+                            "cloudProviderRegionId": params["cloud_region"],
+                            "configuration": {"numberOfNodes": params["number_of_nodes"], "packageId": package}}}
         cluster = client.call("POST", CLUSTERS, body=body, action="create cluster %s" % params["name"]).get("cluster")
     if params["wait"] and (cluster.get("state") or {}).get("phase") != HEALTHY:
         cluster = wait_healthy(client, cluster["id"], params["wait_timeout"])
@@ -247,6 +281,7 @@ def main():
         free_tier=dict(type="bool", default=False),
         number_of_nodes=dict(type="int", default=1),
         database_api_key_name=dict(type="str", no_log=False),
+        database_api_key=dict(type="str", no_log=True),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=900),
         force=dict(type="bool", default=False),

@@ -32,9 +32,23 @@ options:
       - Required with O(state=present).
     type: dict
   purge:
-    description: Remove the keys of the existing secret that are not in O(values).
+    description: Remove the keys of the existing secret that are not in O(values) (except those in O(keep)).
     type: bool
     default: true
+  keep:
+    description:
+      - Keys that O(purge) never removes, for values another role writes and only the secret still holds
+        (the Qdrant Cloud database API key, shown once by Qdrant Cloud).
+    type: list
+    elements: str
+    default: []
+  reveal:
+    description:
+      - Return the current values of these keys in RV(values), to read back a value kept in the secret
+        (the qdrant role reads its database API key this way). The task must set C(no_log).
+    type: list
+    elements: str
+    default: []
   private:
     description: Whether the secret is private to the ZenML user that runs the module.
     type: bool
@@ -84,6 +98,10 @@ secret:
     private:
       description: Whether the secret is private.
       type: bool
+values:
+  description: The current values of the keys named in O(reveal) that the secret holds. Secret.
+  returned: when reveal is set
+  type: dict
 diff:
   description: Key names before and after; values are shown as V(<hidden>), V(<changed>) or V(<unchanged>).
   returned: when diff mode is on
@@ -116,10 +134,10 @@ def desired_values(values):
     return result
 
 
-def plan_secret(current, desired, purge):
+def plan_secret(current, desired, purge, keep=()):
     """Return (add_or_update, remove, final) for current/desired value dicts."""
     add_or_update = dict((k, v) for k, v in desired.items() if current.get(k) != v)
-    remove = sorted(k for k in current if k not in desired) if purge else []
+    remove = sorted(k for k in current if k not in desired and k not in keep) if purge else []
     final = dict(current)
     final.update(desired)
     for key in remove:
@@ -149,6 +167,23 @@ def read_secret(client, name, private):
         return None
 
 
+def create_or_adopt(client, name, desired, private, params):
+    """Create the secret; when a concurrent run created it first, adopt it and converge its values."""
+    from zenml.exceptions import EntityExistsError
+
+    try:
+        return str(client.create_secret(name=name, values=desired, private=private).id)
+    except EntityExistsError:
+        existing = read_secret(client, name, private)
+        if existing is None:  # created and deleted again meanwhile: nothing to adopt
+            raise
+    add_or_update, remove, dummy = plan_secret(dict(existing.secret_values), desired, params["purge"], params["keep"])
+    if add_or_update or remove:
+        client.update_secret(str(existing.id), private=existing.private,
+                             add_or_update_values=add_or_update, remove_values=remove)
+    return str(existing.id)
+
+
 def main():
     argument_spec = zenml_argument_spec()
     argument_spec.update(
@@ -156,6 +191,8 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         values=dict(type="dict", no_log=True),
         purge=dict(type="bool", default=True),
+        keep=dict(type="list", elements="str", default=[], no_log=False),
+        reveal=dict(type="list", elements="str", default=[]),
         private=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -186,13 +223,13 @@ def main():
                 diff = {"before": {"name": name, "keys": secret_markers(current, {})[0]} if existing is not None else {},
                         "after": {}}
             else:
-                add_or_update, remove, final = plan_secret(current, desired, params["purge"])
+                add_or_update, remove, final = plan_secret(current, desired, params["purge"], params["keep"])
                 before, after = secret_markers(current, final)
                 if existing is None:
                     changed = True
                     if not module.check_mode:
                         with Action("create secret %s" % name, secrets):
-                            secret_id = str(client.create_secret(name=name, values=desired, private=private).id)
+                            secret_id = create_or_adopt(client, name, desired, private, params)
                 elif add_or_update or remove:
                     changed = True
                     if not module.check_mode:
@@ -207,6 +244,8 @@ def main():
     if params["state"] == "absent":
         secret_id = None
     result = dict(changed=changed, secret=dict(name=name, id=secret_id, keys=sorted(final), private=private))
+    if params["reveal"]:
+        result["values"] = dict((k, current[k]) for k in params["reveal"] if k in current)
     if module._diff:
         result["diff"] = diff
     module.exit_json(**result)

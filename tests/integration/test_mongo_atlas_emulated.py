@@ -5,8 +5,9 @@ flexClusters, accessList, databaseUsers) from a small in-process HTTP server tha
 creates the database users it is given in the local SecantusDB, and whose "cluster" connection string
 points at that server. It exercises the role's Atlas task files end to end (project creation, cluster
 wait, access list, users, connecting as the deployer, DATABASE_HOST with the app user) and the
-second-run idempotence. It does not prove Atlas accepts these requests: the bodies follow the
-published schema, which the unit tests check against recorded responses.
+second-run idempotence. Like Atlas, it applies a new database user a few seconds after the API call,
+so the role's first connection only succeeds because it waits for it. It does not prove Atlas accepts
+these requests: the unit tests check the bodies against an excerpt of the published definition.
 """
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ import json
 import re
 import secrets
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pymongo
 import pytest
 
 PLAYBOOK = "playbooks/mongo.yml"
+APPLY_DELAY = 10  # seconds before a new database user works, as on Atlas (longer than the tasks between)
 
 
 class FakeAtlas:
@@ -67,10 +70,12 @@ class FakeAtlas:
                          "totalCount": len(entries)}
         if m := re.fullmatch(r"/groups/(\w+)/databaseUsers(?:/admin/([^/]+))?", path):
             if method == "POST":
-                self.users[(m[1], body["username"])] = {k: v for k, v in body.items() if k != "password"}
-                self.admin.admin.command("createUser", body["username"], pwd=body["password"],
-                                         roles=[{"role": r["roleName"], "db": r["databaseName"]} for r in body["roles"]],
-                                         mechanisms=["SCRAM-SHA-256"])
+                assert body["groupId"] == m[1]  # required by the spec's CloudDatabaseUser
+                self.users[(m[1], body["username"])] = {k: v for k, v in body.items() if k not in ("password", "groupId")}
+                # Atlas applies a new user asynchronously: it can log in only a little later
+                threading.Timer(APPLY_DELAY, self.admin.admin.command, ("createUser", body["username"]), dict(
+                    pwd=body["password"], roles=[{"role": r["roleName"], "db": r["databaseName"]} for r in body["roles"]],
+                    mechanisms=["SCRAM-SHA-256"])).start()
                 return 201, self.users[(m[1], body["username"])]
             user = self.users.get((m[1], m[2]))
             if user is None:
@@ -135,10 +140,17 @@ def test_atlas_path_end_to_end_against_the_emulated_api(atlas, stack, playbook):
         "mongo_atlas_access_list": ["203.0.113.7"], "mongo_atlas_admin_user": "twin-emu-deployer",
         "mongo_atlas_admin_password": deployer_password, "mongo_app_user": "twin_emu_app",
         "mongo_app_password": app_password, "mongo_database_name": "twin_emu",
-        "mongo_app_roles": [{"role": "readWrite", "db": "twin_emu"}],
+        "mongo_app_roles": [{"role": "readWrite", "db": "twin_emu"}], "mongo_atlas_ready_delay": 1, "mongo_atlas_ready_timeout": 30,
     }
+    # the plan with mongo_atlas_app_access=open shows the 0.0.0.0/0 entry, and creates nothing
+    plan = playbook(PLAYBOOK, "--check", "--diff", extra_vars=dict(extra, mongo_atlas_app_access="open"))
+    assert plan.failed == 0 and "0.0.0.0/0" in plan.stdout and atlas.groups == {}, plan
+    started = time.monotonic()
     first = playbook(PLAYBOOK, "-vvv", extra_vars=extra)
     assert first.failed == 0 and first.changed > 0, first
+    # the new users were not usable at first: the role retried its first connection instead of failing
+    assert "FAILED - RETRYING: [localhost]: Wait until Atlas accepts the deployer user" in first.stdout
+    assert time.monotonic() - started > APPLY_DELAY
     output = first.stdout + first.stderr
     for secret in (app_password, deployer_password, extra["mongo_atlas_private_key"]):
         assert secret not in output
@@ -158,3 +170,13 @@ def test_atlas_path_end_to_end_against_the_emulated_api(atlas, stack, playbook):
 
     second = playbook(PLAYBOOK, extra_vars=extra)
     assert second.failed == 0 and second.changed == 0, second
+
+
+def test_an_empty_or_invalid_access_list_fails_before_any_atlas_call(atlas, stack, playbook):
+    extra = {"mongo_provider": "atlas", "mongo_atlas_api_base_url": atlas.url, "mongo_atlas_public_key": "pub",
+             "mongo_atlas_private_key": "priv", "mongo_atlas_admin_password": "x" * 16, "mongo_app_password": "y" * 16}
+    empty = playbook(PLAYBOOK, extra_vars=dict(extra, mongo_atlas_access_list=[]))
+    invalid = playbook(PLAYBOOK, extra_vars=dict(extra, mongo_atlas_access_list=["203.0.113.300"]))
+    assert empty.failed == 1 and "the access list must not be empty (0 entries" in empty.stdout, empty
+    assert invalid.failed == 1 and "not valid: 203.0.113.300" in invalid.stdout, invalid
+    assert atlas.requests == []

@@ -2,7 +2,7 @@
 
 Module- and drift-level runs use their own temporary store; the real local store (local_qdrant_path)
 is only touched by the role's own default collections. Server/Cloud paths run against a replay of
-recorded Qdrant REST responses on 127.0.0.1 (see tests/unit/fixtures/qdrant/replay.py).
+hand-written Qdrant REST answers on 127.0.0.1 (see tests/unit/fixtures/qdrant/replay.py).
 """
 from __future__ import annotations
 

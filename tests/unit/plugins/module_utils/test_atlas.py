@@ -9,7 +9,7 @@ import pytest
 from ansible_collections.llmtwin.deploy.plugins.module_utils import _atlas
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "atlas"))
-from atlas_fake import FakeAtlas  # noqa: E402  (recorded Admin API v2 responses)
+from atlas_fake import FakeAtlas  # noqa: E402  (fixtures checked against the Admin API v2 spec)
 
 PARAMS = dict(api_base_url="https://cloud.mongodb.com", public_key="pub", private_key="priv-SECRET",
               client_id=None, client_secret=None, api_timeout=5)
@@ -67,3 +67,11 @@ def test_credentials_must_be_a_complete_pair():
     assert "client_id and client_secret" in _atlas.check_credentials(dict(PARAMS, private_key=None))
     assert _atlas.check_credentials(dict(PARAMS, public_key=None, private_key=None, client_id="a",
                                          client_secret="b")) is None
+
+
+def test_a_retired_api_version_says_so(monkeypatch):
+    client, _fake = client_with(monkeypatch, {("GET", "/groups/byName/llm-twin"): [
+        (410, {"error": 410, "errorCode": "VERSION_GONE", "detail": "This version is no longer available."})]})
+    with pytest.raises(_atlas.AtlasError) as info:
+        _atlas.find_project(client, project_name="llm-twin")
+    assert "410 VERSION_GONE" in _atlas.describe(info.value) and "retired this API version" in _atlas.describe(info.value)

@@ -64,7 +64,8 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture()
 def atlas_url():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: keep it short (the default 0.5 s is pure waiting)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield "http://127.0.0.1:%d" % server.server_address[1]
     server.shutdown()
@@ -93,7 +94,8 @@ def test_wrong_key_is_a_401_with_a_hint(atlas_url):
 
 def test_error_envelope_is_surfaced(atlas_url):
     with pytest.raises(_atlas.AtlasError) as info:
-        client(atlas_url).request("GET", "/groups/65a1b2c3d4e5f6a7b8c9d0e1/flexClusters/twin", _atlas.VERSION_FLEX)
+        client(atlas_url).request("GET", "/groups/{groupId}/flexClusters/{name}",
+                                  groupId="65a1b2c3d4e5f6a7b8c9d0e1", name="twin")
     assert info.value.error_code == "ORG_REQUIRES_ACCESS_LIST" and "access list" in info.value.detail
 
 

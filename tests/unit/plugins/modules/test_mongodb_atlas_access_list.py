@@ -1,4 +1,4 @@
-"""mongodb_atlas_access_list against recorded Admin API v2 responses."""
+"""mongodb_atlas_access_list against hand-written Admin API v2 fixtures (validated against the spec by test_fixture_definitions)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,7 @@ from ansible_collections.llmtwin.deploy.plugins.module_utils import _atlas
 from ansible_collections.llmtwin.deploy.plugins.modules import mongodb_atlas_access_list as m
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "atlas"))
-from atlas_fake import FakeAtlas  # noqa: E402  (recorded Admin API v2 responses)
+from atlas_fake import FakeAtlas, fixture  # noqa: E402  (fixtures checked against the Admin API v2 spec)
 
 LIST = "/groups/65a1b2c3d4e5f6a7b8c9d0e1/accessList"
 ARGS = dict(public_key="pub", private_key="priv", project_id="65a1b2c3d4e5f6a7b8c9d0e1")
@@ -38,10 +38,20 @@ def test_add_and_purge(monkeypatch, capsys):
         ("DELETE", LIST + "/198.51.100.0%2F24"): [(204, None)],
     }, entries=["203.0.113.7", {"cidr_block": "192.0.2.0/28", "comment": "ci"}], purge=True)
     assert result["changes"] == ["add 192.0.2.0/28", "remove 198.51.100.0/24"]
-    assert fake.calls[1]["body"] == [{"cidrBlock": "192.0.2.0/28", "comment": "ci"}]
+    assert fake.calls[1]["body"] == fixture("request_add_access_list")
 
 
 def test_bad_entry_fails_before_any_call(monkeypatch, capsys):
     result, fake = run(monkeypatch, capsys, {}, entries=["not-an-ip"])
     assert result["failed"] is True and "entries[0] must be an IP address or CIDR block" in result["msg"]
     assert fake.calls == []
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([], "entries must list at least one IP address or CIDR block"),
+    (["10.0.0.0/33"], "entries[0] must be an IP address or CIDR block"),
+    ([{"cidr_block": "10.0.0.0/8", "comment": "x" * 81}], "entries[0].comment must be at most 80 characters"),
+])
+def test_empty_or_invalid_entries_fail_before_any_call(monkeypatch, capsys, entries, message):
+    result, fake = run(monkeypatch, capsys, {}, entries=entries)
+    assert result["failed"] is True and message in result["msg"] and fake.calls == []

@@ -1,10 +1,12 @@
-"""qdrant_alias and qdrant_collection_info against recorded Qdrant REST responses, and the embedded engine."""
+"""qdrant_alias and qdrant_collection_info against the (stateful) Qdrant REST replay, and the embedded engine."""
 from __future__ import annotations
 
 import importlib.util
 import json
 import sys
 from pathlib import Path
+
+import pytest
 
 from ansible_collections.llmtwin.deploy.plugins.modules import qdrant_alias, qdrant_collection, qdrant_collection_info
 
@@ -15,6 +17,7 @@ if "qdrant_replay" not in sys.modules:
     _spec.loader.exec_module(sys.modules["qdrant_replay"])
 replay_mod = sys.modules["qdrant_replay"]
 API_KEY, run_module, server, args_for = replay_mod.API_KEY, replay_mod.run_module, replay_mod.server, replay_mod.args_for
+four_steps = replay_mod.four_steps
 
 
 def test_alias_already_right_is_unchanged(capsys):
@@ -94,3 +97,14 @@ def test_embedded_alias_create_switch_and_drift(tmp_path, capsys):
     result, _out = run_module(qdrant_collection_info.main, dict(path=path), capsys)
     assert result["aliases"] == {"live": "b"}
     assert json.dumps(result["collections"][1]["aliases"]) == '["live"]'
+
+
+@pytest.mark.parametrize("args, final", [
+    (dict(name="articles", collection="cleaned_posts"), {"posts": "embedded_posts", "articles": "cleaned_posts"}),
+    (dict(name="posts", collection="cleaned_posts"), {"posts": "cleaned_posts"}),
+    (dict(name="posts", state="absent"), {}),
+])
+def test_server_path_four_steps(capsys, args, final):
+    with server() as replay:
+        assert four_steps(qdrant_alias.main, args_for(replay, **args), replay, capsys) == [True, True, False, False]
+    assert replay.state.aliases == final
