@@ -42,6 +42,7 @@ step lint          ansible-lint --profile production -q
 step build         ansible-galaxy collection build --force --output-path "$(mktemp -d)"
 step sanity        bash scripts/sanity.sh
 step integration   python -m pytest -q -p no:cacheprovider tests/integration
+step reliability   python -m pytest -q -p no:cacheprovider tests/reliability
 step molecule      bash scripts/molecule-all.sh
 
 echo

@@ -94,13 +94,23 @@ class PlaybookRun:
     stderr: str
     recap: dict[str, dict[str, int]]
 
+    def ran(self) -> dict[str, dict[str, int]]:
+        """The recap, once the return code agrees with it: a playbook that did not load (rc 4 or 1, no
+        recap) or died mid-run must fail every assertion on changed/failed, not pass as "0 failed"."""
+        if not self.recap:
+            raise AssertionError(f"the playbook did not run (no recap):\n{self}")
+        failures = sum(h["failed"] + h["unreachable"] for h in self.recap.values())
+        if (self.rc == 0) != (failures == 0):
+            raise AssertionError(f"rc {self.rc} disagrees with the recap ({failures} failed/unreachable):\n{self}")
+        return self.recap
+
     @property
     def changed(self) -> int:
-        return sum(h["changed"] for h in self.recap.values())
+        return sum(h["changed"] for h in self.ran().values())
 
     @property
     def failed(self) -> int:
-        return sum(h["failed"] + h["unreachable"] for h in self.recap.values())
+        return sum(h["failed"] + h["unreachable"] for h in self.ran().values())
 
     def __str__(self) -> str:  # what pytest shows when an assertion on a run fails
         return f"rc={self.rc}\n--- stdout ---\n{self.stdout[-6000:]}\n--- stderr ---\n{self.stderr[-3000:]}"
