@@ -176,6 +176,9 @@ def main():
         roles = parse_roles(params["roles"])
     except ValueError as exc:
         module.fail_json(msg=str(exc))
+    if params["state"] == "present" and not roles:
+        # Atlas refuses a user without roles; say so before any call
+        module.fail_json(msg="roles must name at least one role for state=present")
     username = params["username"]
     path = dict(groupId=params["project_id"], databaseName="admin", username=username)
     client = AtlasClient(params)

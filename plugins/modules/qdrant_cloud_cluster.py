@@ -159,6 +159,9 @@ def validate(params):
                                % params["database_api_key_name"])
     if params["number_of_nodes"] < 1:
         raise QdrantCloudError("number_of_nodes must be at least 1, got %s" % params["number_of_nodes"])
+    for option in ("timeout", "wait_timeout"):
+        if params[option] <= 0:
+            raise QdrantCloudError("%s must be a positive number of seconds, got %s" % (option, params[option]))
 
 
 def cluster_view(cluster):

@@ -329,7 +329,17 @@ def created(case, stack, before, after, workspace):
     return found
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def known_defect(case):
+    """Cases that fail for a reason outside the collection's code: tracked here, strict, so a fix shows."""
+    if case[1] == "mongodb_index" and case[2].get("indexes") == "author_id":
+        # ansible-core converts list elements to dicts before the module runs; its message names no
+        # option (and its -vvv invocation then shows no_log values: see the issue notes)
+        return pytest.mark.xfail(strict=True, reason="ansible-core's element conversion message names no option")
+    return ()
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=known_defect(c)) for c in CASES],
+                         ids=[case_id(c) for c in CASES])
 def test_invalid_input_fails_cleanly(case, outcomes, stack, workspace):
     tried("inputs")
     results, before, after = outcomes
