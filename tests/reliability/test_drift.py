@@ -45,6 +45,7 @@ class Sequence:
 # tags set by hand in the s3 tags drift case
 HAND_TAGS = [{"Key": "owner", "Value": "hand"}, {"Key": "extra", "Value": "x"}]
 
+
 def sequences(stack, mongo, aws, zenml, docker_client, zenml_config, tmp):
     out = []
     m = connection(stack, "mongodb")

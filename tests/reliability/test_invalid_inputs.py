@@ -54,6 +54,7 @@ def cases():
     add("mongodb", "mongodb_collection", col(17, connect_timeout=-1), "connect_timeout")
     add("mongodb", "mongodb_collection", col(18, no_such_option=1), "no_such_option")
     add("mongodb", "mongodb_collection", col(19, max=2 ** 70, capped=True, size=4096), "max")
+
     def idx(n, indexes, **kw):
         return dict({"database": f"rl_inv_{n}", "collection": "c", "indexes": indexes}, **kw)
 
@@ -71,6 +72,7 @@ def cases():
     add("mongodb", "mongodb_index", idx(30, [{"keys": GOOD_KEYS}], purge="maybe"), "purge")
     add("mongodb", "mongodb_index", idx(31, [{"keys": GOOD_KEYS, "partial_filter_expression": "link"}]),
         "partial_filter_expression")
+
     def usr(n, **kw):
         return dict({"name": f"rl_inv_{n}", "database": "admin", "password": "x-Pw-1234567"}, **kw)
 
