@@ -26,8 +26,9 @@ APPLY_DELAY = 10  # seconds before a new database user works, as on Atlas (longe
 
 
 class FakeAtlas:
-    def __init__(self, admin_client):
+    def __init__(self, admin_client, mongo_uri):
         self.admin = admin_client
+        self.mongo_uri = mongo_uri
         self.groups = {}
         self.clusters = {}
         self.users = {}
@@ -59,7 +60,7 @@ class FakeAtlas:
             if method == "DELETE":
                 del self.clusters[key]
                 return 202, None
-            cluster.update(stateName="IDLE", connectionStrings={"standardSrv": "mongodb://127.0.0.1:27017"})
+            cluster.update(stateName="IDLE", connectionStrings={"standardSrv": self.mongo_uri})
             return 200, cluster
         if m := re.fullmatch(r"/groups/(\w+)/accessList", path):
             entries = self.access.setdefault(m[1], {})
@@ -95,7 +96,7 @@ def atlas(stack):
     admin = pymongo.MongoClient(stack.mongo_host, stack.mongo_port, username="admin",
                                 password=stack.mongo_admin_password, authSource="admin", directConnection=True,
                                 serverSelectionTimeoutMS=5000)
-    fake = FakeAtlas(admin)
+    fake = FakeAtlas(admin, "mongodb://%s:%d" % (stack.mongo_host, stack.mongo_port))
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -161,7 +162,8 @@ def test_atlas_path_end_to_end_against_the_emulated_api(atlas, stack, playbook):
     assert roles["twin_emu_app"] == [("readWrite", "twin_emu")]
 
     # the collections were made through the "cluster" as the deployer, and the app user can use them
-    app = pymongo.MongoClient("mongodb://twin_emu_app:%s@127.0.0.1:27017/?authSource=admin" % app_password,
+    app = pymongo.MongoClient("mongodb://twin_emu_app:%s@%s:%d/?authSource=admin"
+                              % (app_password, stack.mongo_host, stack.mongo_port),
                               serverSelectionTimeoutMS=5000)
     try:
         assert set(app.twin_emu.list_collection_names()) == {"users", "articles", "posts", "repositories"}
