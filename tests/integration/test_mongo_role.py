@@ -138,6 +138,7 @@ BAD_INPUT = """
     llmtwin.deploy.mongodb_collection: &login
       login_user: admin
       login_password: "{{{{ local_mongo_admin_password }}}}"
+      login_port: "{{{{ local_mongo_port | int }}}}"
       connect_timeout: 2
     llmtwin.deploy.mongodb_index: *login
     llmtwin.deploy.mongodb_user: *login
