@@ -62,7 +62,8 @@ def retry(call, retry_on, timeout=60.0, base_delay=0.5, max_delay=8.0):
 #     def main():
 #         Bucket.main()
 #
-# The result is always {changed, <resource>, actions, resources} plus `diff` in diff mode only.
+# The result is always {changed, <resource>, actions, resources} plus `diff` in diff mode only, and
+# any other documented return value a module puts in self.returns.
 # `actions` lists what was done (or, in check mode, would be done), one string each, in the grammar
 # "<verb> <kind> <name>[: <detail>]" with verb create, update or delete; `resources` lists every
 # "<kind> <name>" the module reconciled, changed or not. The summary callback counts resources from
@@ -113,6 +114,8 @@ class ResourceModule(object):
         self.check_mode = self.module.check_mode
         self.actions = []
         self.resources = []
+        # other documented return values beside the resource (e.g. the Atlas project of a cluster)
+        self.returns = {}
         self._diff = None
 
     # ---- what a subclass implements
@@ -171,7 +174,8 @@ class ResourceModule(object):
                 self.close()
         except ModuleError as exc:
             self.fail(str(exc))
-        result = {"changed": self.changed, "actions": list(self.actions), "resources": list(self.resources)}
+        result = dict(self.returns)
+        result.update(changed=self.changed, actions=list(self.actions), resources=list(self.resources))
         if self.resource:
             result[self.resource] = document if document is not None else {}
         if self.module._diff and self._diff is not None:
@@ -183,4 +187,7 @@ class ResourceModule(object):
         done = bool(self.actions) and not self.check_mode
         if done:
             msg = "%s (already done: %s)" % (msg, "; ".join(self.actions))
-        self.module.fail_json(msg=msg, changed=done, actions=list(self.actions), resources=list(self.resources))
+        # returns already set stay: a key created before a later step failed must not be lost
+        result = dict(self.returns)
+        result.update(changed=done, actions=list(self.actions), resources=list(self.resources))
+        self.module.fail_json(msg=msg, **result)
