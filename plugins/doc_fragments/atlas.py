@@ -43,7 +43,7 @@ options:
   api_timeout:
     description:
       - Seconds each HTTP request may take. Throttled (429) and server-error (5xx) answers are retried
-        with jittered backoff for up to twice this long.
+        with jittered backoff for up to twice this long (at most a minute). Must be positive.
     type: int
     default: 30
 notes:

@@ -8,8 +8,30 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    """The Qdrant Cloud API options (and what the module supports) of llmtwin.deploy.qdrant_cloud_cluster."""
 
     DOCUMENTATION = r"""
+options:
+  api_url:
+    description: Base URL of the Qdrant Cloud API.
+    type: str
+    default: https://api.cloud.qdrant.io
+  management_key:
+    description:
+      - A Qdrant Cloud management key (not a database key). Never logged or returned.
+      - Falls back to the E(QDRANT_CLOUD_MANAGEMENT_KEY) environment variable.
+    type: str
+    required: true
+  account_id:
+    description: The Qdrant Cloud account id (UUID).
+    type: str
+    required: true
+  timeout:
+    description:
+      - Seconds each API request may take. Throttled (429) answers are retried with jittered backoff for up
+        to twice this long (at most a minute), and so are server errors (5xx) of reads.
+    type: int
+    default: 30
 attributes:
   check_mode:
     description: Reads the cluster and keys, reports what would be created or deleted, and touches nothing.

@@ -5,25 +5,21 @@
 
 Every request goes through AtlasClient.send (one seam, which the unit tests replace with fixtures
 validated against the published Admin API v2 definition). Authentication is HTTP digest with an API
-key pair, or OAuth2 client credentials with a service account.
+key pair, or OAuth2 client credentials with a service account. Every failure is a ModuleError reading
+"Failed to <action> <resource>: <status> <errorCode>: <detail>".
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import base64
 import json
-import time
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
-from ansible.module_utils.urls import Request
-from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri, retry
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _http
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, failed, mask_uri
 
 API_PATH = "/api/atlas/v2"
-RETRY_STATUSES = (429, 500, 502, 503, 504)
 _PROJECT_MISSING = ("GROUP_NOT_FOUND", "GROUP_NAME_NOT_FOUND")
 _CLUSTER_MISSING = ("CLUSTER_NOT_FOUND", "FLEX_CLUSTER_NOT_FOUND")
 _USER_MISSING = ("USERNAME_NOT_FOUND", "USER_NOT_FOUND")
@@ -56,9 +52,18 @@ API = {
     ("DELETE", "/groups/{groupId}/accessList/{entryValue}"): ("2023-01-01", _ENTRY_MISSING),
 }
 
+# What the user should check after an error status, beyond Atlas's own detail
+HINTS = {
+    401: "check the API key or service account credentials",
+    403: "the credentials lack the role for this call, or this address is not on the API access list",
+    410: "Atlas retired this API version: _atlas.API needs the spec's current one",
+}
+# An operation's verb in "Failed to <verb> ..." when the module does not name one
+VERBS = {"GET": "read", "POST": "create", "PATCH": "update", "DELETE": "delete"}
 
-def atlas_argument_spec(**extra):
-    spec = dict(
+
+def atlas_argument_spec():
+    return dict(
         api_base_url=dict(type="str", default="https://cloud.mongodb.com",
                           fallback=(env_fallback, ["MONGODB_ATLAS_BASE_URL"])),
         public_key=dict(type="str", no_log=False, fallback=(env_fallback, ["MONGODB_ATLAS_PUBLIC_KEY"])),
@@ -67,28 +72,16 @@ def atlas_argument_spec(**extra):
         client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["MONGODB_ATLAS_CLIENT_SECRET"])),
         api_timeout=dict(type="int", default=30),
     )
-    spec.update(extra)
-    return spec
 
 
-def check_credentials(params):
-    """Error text when neither an API key pair nor a service account is complete, else None."""
-    if params.get("public_key") and params.get("private_key"):
-        return None
-    if params.get("client_id") and params.get("client_secret"):
-        return None
-    return ("Atlas credentials are missing: set public_key and private_key (an API key, digest "
-            "authentication) or client_id and client_secret (a service account)")
-
-
-class AtlasError(Exception):
-    """An Admin API error: HTTP status, Atlas errorCode and its detail text."""
-
-    def __init__(self, status, error_code, detail):
-        super(AtlasError, self).__init__(detail if not status else "%s %s: %s" % (status, error_code, detail))
-        self.status = status
-        self.error_code = error_code
-        self.detail = detail
+def check_connection(params):
+    """Raise ModuleError unless an API key pair or a service account is complete and api_timeout is usable."""
+    if not (params.get("public_key") and params.get("private_key")) and \
+            not (params.get("client_id") and params.get("client_secret")):
+        raise ModuleError("Atlas credentials are missing: set public_key and private_key (an API key, digest "
+                          "authentication) or client_id and client_secret (a service account)")
+    if params["api_timeout"] <= 0:
+        raise ModuleError("api_timeout must be a positive number of seconds, got %s" % params["api_timeout"])
 
 
 class AtlasClient(object):
@@ -100,36 +93,38 @@ class AtlasClient(object):
 
     # The one place that talks HTTP; tests replace it.
     def send(self, method, url, headers, data):
-        request = Request(timeout=self.timeout, validate_certs=True, follow_redirects="safe")
-        auth = {}
-        if not headers.get("Authorization"):
-            auth = dict(url_username=self.params["public_key"], url_password=self.params["private_key"],
-                        force_basic_auth=False)
-        try:
-            response = request.open(method, url, data=data, headers=headers, **auth)
-            return response.getcode(), response.read()
-        except HTTPError as exc:
-            return exc.code, exc.read()
+        if headers.get("Authorization"):
+            return _http.send(method, url, headers, data, self.timeout)
+        return _http.send(method, url, headers, data, self.timeout,
+                          username=self.params["public_key"], password=self.params["private_key"])
+
+    def _exchange(self, method, url, headers, data, action, resource):
+        # throttling and server errors are retried for up to twice the request timeout (at most a minute)
+        return _http.exchange(lambda: self.send(method, url, headers, data), url, action, resource,
+                              retry_timeout=min(60, self.timeout * 2))
 
     def _bearer(self):
         if self._token is None:
             basic = base64.b64encode(("%s:%s" % (self.params["client_id"], self.params["client_secret"]))
                                      .encode("utf-8")).decode("ascii")
-            status, body = self.send("POST", self.base_url + "/api/oauth/token",
-                                     {"Authorization": "Basic " + basic, "Accept": "application/json",
-                                      "Content-Type": "application/x-www-form-urlencoded"},
-                                     urlencode({"grant_type": "client_credentials"}))
-            document = _json(body)
-            if status != 200 or not document.get("access_token"):
-                raise AtlasError(status, document.get("error", "TOKEN_REQUEST_FAILED"),
-                                 "the service account could not get an access token (check client_id and "
-                                 "client_secret)")
+            what = "service account %s" % self.params["client_id"]
+            status, raw = self._exchange("POST", self.base_url + "/api/oauth/token",
+                                         {"Authorization": "Basic " + basic, "Accept": "application/json",
+                                          "Content-Type": "application/x-www-form-urlencoded"},
+                                         urlencode({"grant_type": "client_credentials"}),
+                                         "get an access token for", what)
+            document = _http.decode(raw)
+            if status != 200 or not isinstance(document, dict) or not document.get("access_token"):
+                raise failed("get an access token for", what, "%s %s: check client_id and client_secret" % (
+                    status, (document or {}).get("error", "TOKEN_REQUEST_FAILED")))
             self._token = document["access_token"]
         return "Bearer " + self._token
 
-    def request(self, method, template, body=None, query=None, **path):
+    def request(self, method, template, resource, path=None, body=None, query=None, action=None):
         """The decoded JSON of a successful call (one of API), or None for a 404 whose errorCode says the
-        resource does not exist; raises AtlasError otherwise. path fills the template's {names}."""
+        resource does not exist. path fills the template's {names}. Any other answer raises
+        failed(action, resource, ...); action defaults to the method's verb (read, create, ...)."""
+        action = action or VERBS[method]
         version, missing_codes = API[(method, template)]
         media = "application/vnd.atlas.%s+json" % version
         headers = {"Accept": media}
@@ -137,82 +132,34 @@ class AtlasClient(object):
             headers["Content-Type"] = media
         if not (self.params.get("public_key") and self.params.get("private_key")):
             headers["Authorization"] = self._bearer()
-        resolved = template.format(**dict((k, path_part(v)) for k, v in path.items()))
+        resolved = template.format(**dict((k, path_part(v)) for k, v in (path or {}).items()))
         url = self.base_url + API_PATH + resolved + ("?" + urlencode(query) if query else "")
         data = json.dumps(body) if body is not None else None
-
-        def call():
-            try:
-                status, raw = self.send(method, url, headers, data)
-            except (URLError, OSError) as exc:
-                raise AtlasError(0, "UNREACHABLE", "cannot reach %s: %s" % (self.base_url, getattr(exc, "reason", exc)))
-            if status in RETRY_STATUSES:
-                raise _Retry(status, raw)
-            return status, raw
-
-        try:
-            status, raw = retry(call, _Retry, timeout=min(60, self.timeout * 2))
-        except _Retry as exc:
-            status, raw = exc.status, exc.raw
-        document = _json(raw)
+        status, raw = self._exchange(method, url, headers, data, action, resource)
+        document = _http.decode(raw)
         if 200 <= status < 300:
+            if document is None:
+                raise failed(action, resource, "HTTP %s: the answer is not JSON" % status)
             return document
-        code = document.get("errorCode") if isinstance(document, dict) else None
-        if status == 404 and code in missing_codes:
-            return None
         if not isinstance(document, dict):
             document = {}
-        raise AtlasError(status, code or document.get("error") or "HTTP_%s" % status,
-                         document.get("detail") or document.get("reason") or "no detail")
-
-    def wait_for(self, read, done, timeout, interval=10):
-        """Poll read() until done(result) or timeout seconds pass; returns (result, finished)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            result = read()
-            if done(result):
-                return result, True
-            if time.monotonic() + interval > deadline:
-                return result, False
-            time.sleep(interval)
-
-
-class _Retry(Exception):
-    def __init__(self, status, raw):
-        super(_Retry, self).__init__(status)
-        self.status = status
-        self.raw = raw
-
-
-def _json(raw):
-    if not raw:
-        return {}
-    try:
-        document = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-    except ValueError:
-        return {}
-    return document if isinstance(document, (dict, list)) else {}
+        code = document.get("errorCode")
+        if status == 404 and code in missing_codes:
+            return None
+        cause = "%s %s: %s" % (status, code or document.get("error") or "HTTP_%s" % status,
+                               document.get("detail") or document.get("reason") or "no detail")
+        if status in HINTS:
+            cause += " (%s)" % HINTS[status]
+        raise failed(action, resource, mask_uri(cause))
 
 
 def path_part(value):
     return quote(str(value), safe="")
 
 
-def describe(exc):
-    if isinstance(exc, AtlasError):
-        hint = ""
-        if exc.status == 401:
-            hint = " (check the API key or service account credentials)"
-        elif exc.status == 403:
-            hint = " (the credentials lack the role for this call, or this address is not on the API access list)"
-        elif exc.status == 410:
-            hint = " (Atlas retired this API version: _atlas.API needs the spec's current one)"
-        return mask_uri("%s%s" % (exc, hint))
-    return mask_uri(str(exc))
-
-
 def find_project(client, project_id=None, project_name=None):
     """The project (group) by id or name, or None."""
+    label = "project %s" % (project_id or project_name)
     if project_id:
-        return client.request("GET", "/groups/{groupId}", groupId=project_id)
-    return client.request("GET", "/groups/byName/{groupName}", groupName=project_name)
+        return client.request("GET", "/groups/{groupId}", label, path=dict(groupId=project_id))
+    return client.request("GET", "/groups/byName/{groupName}", label, path=dict(groupName=project_name))

@@ -22,12 +22,13 @@ description:
 author: LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.atlas
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Reads the list and reports what would change.
     support: full
   diff_mode:
-    description: Returns the entries before and after.
+    description: Returns the entries before and after, in diff mode only.
     support: full
   idempotent:
     description: A second run with the same options reports no change.
@@ -75,32 +76,44 @@ entries:
   type: list
   elements: dict
   sample: [{"cidr_block": "203.0.113.7/32", "comment": ""}]
-changes:
-  description: What was (or in check mode, would be) done.
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
   returned: always
   type: list
   elements: str
+  sample: ["create access_list_entry 192.0.2.0/28", "delete access_list_entry 198.51.100.0/24"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["access_list_entry 192.0.2.0/28", "access_list_entry 203.0.113.7/32"]
 """
 
 import ipaddress
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._atlas import (
     AtlasClient,
-    AtlasError,
     atlas_argument_spec,
-    check_credentials,
-    describe,
+    check_connection,
 )
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, ResourceModule
 
 COMMENT_MAX = 80  # NetworkPermissionEntry.comment maxLength in the Admin API v2 spec
+LIST = "/groups/{groupId}/accessList"
+KIND = "access_list_entry"
 
 
 def cidr(value, where):
     try:
         return str(ipaddress.ip_network(str(value).strip(), strict=False))
     except ValueError:
-        raise ValueError("%s must be an IP address or CIDR block, got %r" % (where, value))
+        raise ModuleError("%s must be an IP address or CIDR block, got %r" % (where, value))
 
 
 def parse_entries(raw_entries):
@@ -110,10 +123,10 @@ def parse_entries(raw_entries):
         if isinstance(raw, dict):
             value = raw.get("cidr_block") or raw.get("ip_address")
             if not value:
-                raise ValueError("%s needs cidr_block or ip_address" % where)
+                raise ModuleError("%s needs cidr_block or ip_address" % where)
             comment = str(raw.get("comment") or "")
             if len(comment) > COMMENT_MAX:
-                raise ValueError("%s.comment must be at most %d characters, got %d" % (where, COMMENT_MAX, len(comment)))
+                raise ModuleError("%s.comment must be at most %d characters, got %d" % (where, COMMENT_MAX, len(comment)))
             entries[cidr(value, where)] = comment
         else:
             entries[cidr(raw, where)] = ""
@@ -140,53 +153,56 @@ def as_list(entries):
     return [dict(cidr_block=k, comment=v) for k, v in sorted(entries.items())]
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=atlas_argument_spec(
-            project_id=dict(type="str", required=True),
-            entries=dict(type="list", elements="raw", default=[]),
-            purge=dict(type="bool", default=False),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        supports_check_mode=True,
+class AtlasAccessList(ResourceModule):
+    resource = "entries"
+    backend_spec = staticmethod(atlas_argument_spec)
+    argument_spec = dict(
+        project_id=dict(type="str", required=True),
+        entries=dict(type="list", elements="raw", default=[]),
+        purge=dict(type="bool", default=False),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    params = module.params
-    error = check_credentials(params)
-    if error:
-        module.fail_json(msg=error)
-    try:
-        wanted = parse_entries(params["entries"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    if params["state"] == "present" and not wanted:
-        module.fail_json(msg="entries must list at least one IP address or CIDR block with state=present")
-    base = "/groups/{groupId}/accessList"
-    group = dict(groupId=params["project_id"])
-    client = AtlasClient(params)
-    changes = []
-    action = "read the access list of project %s" % params["project_id"]
-    try:
-        before = current_entries(client.request("GET", base, query=dict(itemsPerPage=500), **group))
-        if params["state"] == "absent":
-            remove = sorted(set(wanted) & set(before))
-            add = []
+
+    def validate(self):
+        check_connection(self.params)
+        self.wanted = parse_entries(self.params["entries"])
+        if self.params["state"] == "present" and not self.wanted:
+            raise ModuleError("entries must list at least one IP address or CIDR block with state=present")
+
+    def connect(self):
+        self.client = AtlasClient(self.params)
+
+    def run(self):
+        p, wanted = self.params, self.wanted
+        label = "the access list of project %s" % p["project_id"]
+        group = dict(groupId=p["project_id"])
+        before = current_entries(self.client.request("GET", LIST, label, path=group, query=dict(itemsPerPage=500)))
+        for block in sorted(wanted):
+            self.manage(KIND, block)
+        if p["state"] == "absent":
+            add, remove = [], sorted(set(wanted) & set(before))
         else:
             add = sorted(k for k, v in wanted.items() if k not in before or (v and before[k] != v))
-            remove = sorted(set(before) - set(wanted)) if params["purge"] else []
+            remove = sorted(set(before) - set(wanted)) if p["purge"] else []
         after = dict((k, v) for k, v in before.items() if k not in remove)
         after.update((k, wanted[k]) for k in add)
-        changes = ["add %s" % k for k in add] + ["remove %s" % k for k in remove]
-        if changes and not module.check_mode:
-            if add:
-                action = "add to the access list of project %s" % params["project_id"]
-                client.request("POST", base, body=[entry_body(k, wanted[k]) for k in add], **group)
-            for block in remove:
-                action = "remove %s from the access list of project %s" % (block, params["project_id"])
-                client.request("DELETE", base + "/{entryValue}", entryValue=block, **group)
-    except AtlasError as exc:
-        module.fail_json(msg="Failed to %s: %s" % (action, describe(exc)), changes=changes)
-    module.exit_json(changed=bool(changes), entries=as_list(after), changes=changes,
-                     diff=dict(before=dict(entries=as_list(before)), after=dict(entries=as_list(after))))
+
+        def add_all():
+            self.client.request("POST", LIST, label, path=group, body=[entry_body(k, wanted[k]) for k in add],
+                                action="add entries to")
+        for position, block in enumerate(add):
+            # one POST adds (or re-comments) every entry: the first action makes it, the rest are recorded
+            self.act("update" if block in before else "create", KIND, block, add_all if position == 0 else None)
+        for block in remove:
+            self.act("delete", KIND, block, lambda block=block: self.client.request(
+                "DELETE", LIST + "/{entryValue}", label, path=dict(group, entryValue=block),
+                action="remove %s from" % block))
+        self.diff(dict(entries=as_list(before)), dict(entries=as_list(after)))
+        return as_list(after)
+
+
+def main():
+    AtlasAccessList.main()
 
 
 if __name__ == "__main__":

@@ -29,12 +29,13 @@ description:
 author: LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.atlas
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Reads the project and cluster and reports what would change; creates nothing.
     support: full
   diff_mode:
-    description: Returns the cluster's settings before and after.
+    description: Returns the cluster's settings before and after (in diff mode only).
     support: full
   idempotent:
     description: A second run with the same options reports no change.
@@ -162,23 +163,40 @@ cluster:
     termination_protection:
       description: Whether termination protection is on.
       type: bool
-changes:
-  description: What was (or in check mode, would be) done.
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
   returned: always
   type: list
   elements: str
+  sample: ["create project llm-twin", "create cluster twin: FLEX, AWS US_EAST_1"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["project llm-twin", "cluster twin"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _http
 from ansible_collections.llmtwin.deploy.plugins.module_utils._atlas import (
     AtlasClient,
-    AtlasError,
     atlas_argument_spec,
-    check_credentials,
-    describe,
+    check_connection,
     find_project,
 )
-from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import (
+    ModuleError,
+    ResourceModule,
+    failed,
+    mask_uri,
+)
+
+POLL_SECONDS = 10  # Atlas takes minutes to create or delete a cluster: polling faster only costs requests
 
 
 class Clusters(object):
@@ -186,6 +204,7 @@ class Clusters(object):
 
     def __init__(self, client, tier, project_id, name):
         self.client = client
+        self.resource = "cluster %s" % name
         if tier == "FLEX":
             self.collection, self.item = "/groups/{groupId}/flexClusters", "/groups/{groupId}/flexClusters/{name}"
             self.path = dict(groupId=project_id, name=name)
@@ -194,16 +213,17 @@ class Clusters(object):
             self.path = dict(groupId=project_id, clusterName=name)
 
     def read(self):
-        return self.client.request("GET", self.item, **self.path)
+        return self.client.request("GET", self.item, self.resource, path=self.path)
 
     def create(self, body):
-        return self.client.request("POST", self.collection, body=body, groupId=self.path["groupId"])
+        return self.client.request("POST", self.collection, self.resource, path=dict(groupId=self.path["groupId"]),
+                                   body=body)
 
     def update(self, body):
-        return self.client.request("PATCH", self.item, body=body, **self.path)
+        return self.client.request("PATCH", self.item, self.resource, path=self.path, body=body)
 
     def delete(self):
-        return self.client.request("DELETE", self.item, **self.path)
+        return self.client.request("DELETE", self.item, self.resource, path=self.path)
 
 
 def cluster_state(name, tier, document):
@@ -224,6 +244,10 @@ def cluster_state(name, tier, document):
                 termination_protection=bool(document.get("terminationProtectionEnabled", False)))
 
 
+def project_view(document):
+    return dict(id=document.get("id"), name=document.get("name"), org_id=document.get("orgId"))
+
+
 def create_body(params):
     if params["tier"] == "FLEX":
         return dict(name=params["name"], terminationProtectionEnabled=params["termination_protection"],
@@ -235,111 +259,111 @@ def create_body(params):
                     regionName=params["region"], priority=7, electableSpecs=dict(instanceSize="M0"))])])
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=atlas_argument_spec(
-            project_id=dict(type="str"),
-            project_name=dict(type="str"),
-            org_id=dict(type="str"),
-            name=dict(type="str", required=True),
-            tier=dict(type="str", default="FLEX", choices=["FLEX", "M0"]),
-            backing_provider=dict(type="str", default="AWS", choices=["AWS", "GCP", "AZURE"]),
-            region=dict(type="str", default="US_EAST_1"),
-            termination_protection=dict(type="bool", default=False),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=900),
-        ),
-        required_one_of=[("project_id", "project_name")],
-        mutually_exclusive=[("project_id", "project_name")],
-        supports_check_mode=True,
+class AtlasCluster(ResourceModule):
+    resource = "cluster"
+    backend_spec = staticmethod(atlas_argument_spec)
+    argument_spec = dict(
+        project_id=dict(type="str"),
+        project_name=dict(type="str"),
+        org_id=dict(type="str"),
+        name=dict(type="str", required=True),
+        tier=dict(type="str", default="FLEX", choices=["FLEX", "M0"]),
+        backing_provider=dict(type="str", default="AWS", choices=["AWS", "GCP", "AZURE"]),
+        region=dict(type="str", default="US_EAST_1"),
+        termination_protection=dict(type="bool", default=False),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=900),
     )
-    params = module.params
-    error = check_credentials(params)
-    if error:
-        module.fail_json(msg=error)
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout must be 0 or more seconds, got %s" % params["wait_timeout"])
-    client = AtlasClient(params)
-    changes = []
-    action = "read project %s" % (params["project_id"] or params["project_name"])
-    try:
-        project = find_project(client, params["project_id"], params["project_name"])
+    module_kwargs = dict(required_one_of=[("project_id", "project_name")],
+                         mutually_exclusive=[("project_id", "project_name")])
+
+    def validate(self):
+        check_connection(self.params)
+        if self.params["wait_timeout"] < 0:
+            raise ModuleError("wait_timeout must be 0 or more seconds, got %s" % self.params["wait_timeout"])
+
+    def connect(self):
+        self.client = AtlasClient(self.params)
+
+    def find_or_create_project(self):
+        """The project as returned (no id when check mode would create it), or None when it is missing
+        and the cluster is to be absent anyway."""
+        p = self.params
+        label = p["project_id"] or p["project_name"]
+        self.manage("project", label)
+        found = find_project(self.client, p["project_id"], p["project_name"])
+        if found is not None:
+            return project_view(found)
+        if p["state"] == "absent":
+            return None
+        if p["project_id"] or not p["org_id"]:
+            raise failed("find", "project %s" % label, "it does not exist; set org_id to create it")
+        body = dict(name=p["project_name"], orgId=p["org_id"])
+        created = self.act("create", "project", label,
+                           lambda: self.client.request("POST", "/groups", "project %s" % label, body=body))
+        return project_view(created or body)
+
+    def wait(self, clusters, done, action, what):
+        """Poll the cluster until done(document); raise failed(action, ...) naming its last state after wait_timeout."""
+        document, finished = _http.wait_until(clusters.read, done, self.params["wait_timeout"], POLL_SECONDS)
+        if not finished:
+            raise failed(action, clusters.resource, "%s after %ss (state %s)" % (
+                what, self.params["wait_timeout"], (document or {}).get("stateName")))
+        return document
+
+    def run(self):
+        p = self.params
+        name, tier = p["name"], p["tier"]
+        project = self.find_or_create_project()
         if project is None:
-            if params["project_id"] or params["state"] == "absent" or not params["org_id"]:
-                if params["state"] == "absent":
-                    absent = cluster_state(params["name"], params["tier"], None)
-                    module.exit_json(changed=False, project=dict(id=params["project_id"], name=params["project_name"],
-                                                                 org_id=None), cluster=absent, changes=changes)
-                module.fail_json(msg="Failed to find project %s: it does not exist; set org_id to create it"
-                                     % (params["project_id"] or params["project_name"]))
-            changes.append("create project %s" % params["project_name"])
-            project = dict(id=None, name=params["project_name"], orgId=params["org_id"])
-            if not module.check_mode:
-                action = "create project %s" % params["project_name"]
-                project = client.request("POST", "/groups", body=dict(name=params["project_name"], orgId=params["org_id"]))
-        project_out = dict(id=project.get("id"), name=project.get("name"), org_id=project.get("orgId"))
+            self.returns["project"] = dict(id=p["project_id"], name=p["project_name"], org_id=None)
+            return cluster_state(name, tier, None)
+        self.returns["project"] = project
 
-        clusters = Clusters(client, params["tier"], project_out["id"], params["name"])
-        action = "read cluster %s" % params["name"]
-        document = clusters.read() if project_out["id"] else None
-        before = cluster_state(params["name"], params["tier"], document)
+        clusters = Clusters(self.client, tier, project["id"], name)
+        self.manage("cluster", name)
+        document = clusters.read() if project["id"] else None
+        before = cluster_state(name, tier, document)
 
-        if params["state"] == "absent":
-            after = cluster_state(params["name"], params["tier"], None)
+        if p["state"] == "absent":
+            after = cluster_state(name, tier, None)
             if before["exists"]:
-                changes.append("delete cluster %s" % params["name"])
-                if not module.check_mode:
-                    action = "delete cluster %s" % params["name"]
-                    clusters.delete()
-                    if params["wait"]:
-                        last, gone = client.wait_for(clusters.read, lambda d: d is None,
-                                                     params["wait_timeout"])
-                        if not gone:
-                            module.fail_json(msg="Failed to delete cluster %s: still %s after %ss" % (
-                                params["name"], (last or {}).get("stateName"), params["wait_timeout"]), changes=changes)
-            module.exit_json(changed=bool(changes), project=project_out, cluster=after, changes=changes,
-                             diff=dict(before=before, after=after))
+                self.act("delete", "cluster", name, clusters.delete)
+                if p["wait"] and not self.check_mode:
+                    self.wait(clusters, lambda d: d is None, "delete", "still there")
+            self.diff(before, after)
+            return after
 
         if before["exists"]:
-            moved = [option for option, have in (("backing_provider", before["backing_provider"]),
-                                                 ("region", before["region"]))
-                     if have is not None and have != params[option]]
+            moved = [option for option in ("backing_provider", "region")
+                     if before[option] is not None and before[option] != p[option]]
             if moved:
-                module.fail_json(msg="Failed to update cluster %s: %s cannot change in place (it is %s); delete "
-                                     "and recreate the cluster, or use its current values" % (
-                                         params["name"], " and ".join(moved),
-                                         ", ".join(str(before[m]) for m in moved)), cluster=before)
-        after = dict(before, exists=True, backing_provider=params["backing_provider"], region=params["region"],
-                     termination_protection=params["termination_protection"])
+                raise failed("update", clusters.resource, "%s cannot change in place (it is %s); delete and recreate "
+                             "the cluster, or use its current values" % (
+                                 " and ".join(moved), ", ".join(str(before[m]) for m in moved)))
+        after = dict(before, exists=True, backing_provider=p["backing_provider"], region=p["region"],
+                     termination_protection=p["termination_protection"])
         if not before["exists"]:
-            changes.append("create %s cluster %s" % (params["tier"], params["name"]))
             after["state_name"] = "IDLE"
-            if not module.check_mode:
-                action = "create cluster %s" % params["name"]
-                document = clusters.create(create_body(params))
-        elif before["termination_protection"] != params["termination_protection"]:
-            changes.append("set termination protection to %s" % params["termination_protection"])
-            if not module.check_mode:
-                action = "update cluster %s" % params["name"]
-                body = dict(terminationProtectionEnabled=params["termination_protection"])
-                document = clusters.update(body)
+            document = self.act("create", "cluster", name, lambda: clusters.create(create_body(p)),
+                                detail="%s, %s %s" % (tier, p["backing_provider"], p["region"]))
+        elif before["termination_protection"] != p["termination_protection"]:
+            body = dict(terminationProtectionEnabled=p["termination_protection"])
+            document = self.act("update", "cluster", name, lambda: clusters.update(body),
+                                detail="termination_protection %s -> %s" % (before["termination_protection"],
+                                                                            p["termination_protection"]))
 
-        if not module.check_mode and params["wait"] and (changes or before["state_name"] != "IDLE"):
-            action = "wait for cluster %s" % params["name"]
-            document, idle = client.wait_for(clusters.read,
-                                             lambda d: bool(d) and d.get("stateName") == "IDLE", params["wait_timeout"])
-            if not idle:
-                module.fail_json(msg="Failed to wait for cluster %s: not IDLE after %ss (state %s)" % (
-                    params["name"], params["wait_timeout"], (document or {}).get("stateName")),
-                    changes=changes, cluster=cluster_state(params["name"], params["tier"], document))
-        if not module.check_mode and document:
-            after = cluster_state(params["name"], params["tier"], document)
-    except AtlasError as exc:
-        module.fail_json(msg="Failed to %s: %s" % (action, describe(exc)), changes=changes)
+        if not self.check_mode and p["wait"] and (self.changed or before["state_name"] != "IDLE"):
+            document = self.wait(clusters, lambda d: bool(d) and d.get("stateName") == "IDLE", "wait for", "not IDLE")
+        if not self.check_mode and document:
+            after = cluster_state(name, tier, document)
+        self.diff(before, after)
+        return after
 
-    module.exit_json(changed=bool(changes), project=project_out, cluster=after, changes=changes,
-                     diff=dict(before=before, after=after))
+
+def main():
+    AtlasCluster.main()
 
 
 if __name__ == "__main__":

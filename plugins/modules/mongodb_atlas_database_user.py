@@ -24,12 +24,13 @@ description:
 author: LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.atlas
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Reads the user and reports what would change.
     support: full
   diff_mode:
-    description: Returns roles and scopes before and after (never the password).
+    description: Returns roles and scopes before and after (never the password), in diff mode only.
     support: full
   idempotent:
     description: Idempotent unless O(update_password=always).
@@ -103,21 +104,31 @@ user:
       description: The clusters the user is scoped to (empty for all).
       type: list
       elements: str
-changes:
-  description: What was (or in check mode, would be) done.
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
   returned: always
   type: list
   elements: str
+  sample: ["update database_user twin_app: roles"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["database_user twin_app"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._atlas import (
     AtlasClient,
-    AtlasError,
     atlas_argument_spec,
-    check_credentials,
-    describe,
+    check_connection,
 )
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, ResourceModule, failed
 
 USER = "/groups/{groupId}/databaseUsers/{databaseName}/{username}"
 
@@ -130,8 +141,8 @@ def parse_roles(raw_roles):
         elif isinstance(raw, dict) and raw.get("role") and set(raw) <= {"role", "db"}:
             roles.append(dict(role=str(raw["role"]), db=str(raw.get("db") or "admin")))
         else:
-            raise ValueError("roles[%d] must be a role name or a mapping {role: NAME, db: DATABASE}, got %r"
-                             % (position, raw))
+            raise ModuleError("roles[%d] must be a role name or a mapping {role: NAME, db: DATABASE}, got %r"
+                              % (position, raw))
     return sorted(dict(((r["db"], r["role"]), r) for r in roles).values(), key=lambda r: (r["db"], r["role"]))
 
 
@@ -155,69 +166,68 @@ def api_body(params, roles, with_password):
     return body
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=atlas_argument_spec(
-            project_id=dict(type="str", required=True),
-            username=dict(type="str", required=True),
-            password=dict(type="str", no_log=True),
-            roles=dict(type="list", elements="raw", default=[]),
-            clusters=dict(type="list", elements="str", default=[]),
-            update_password=dict(type="str", default="on_create", choices=["always", "on_create"], no_log=False),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        supports_check_mode=True,
+class AtlasDatabaseUser(ResourceModule):
+    resource = "user"
+    backend_spec = staticmethod(atlas_argument_spec)
+    argument_spec = dict(
+        project_id=dict(type="str", required=True),
+        username=dict(type="str", required=True),
+        password=dict(type="str", no_log=True),
+        roles=dict(type="list", elements="raw", default=[]),
+        clusters=dict(type="list", elements="str", default=[]),
+        update_password=dict(type="str", default="on_create", choices=["always", "on_create"], no_log=False),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    params = module.params
-    error = check_credentials(params)
-    if error:
-        module.fail_json(msg=error)
-    try:
-        roles = parse_roles(params["roles"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    if params["state"] == "present" and not roles:
-        # Atlas refuses a user without roles; say so before any call
-        module.fail_json(msg="roles must name at least one role for state=present")
-    username = params["username"]
-    path = dict(groupId=params["project_id"], databaseName="admin", username=username)
-    client = AtlasClient(params)
-    changes = []
-    action = "read database user %s" % username
-    try:
-        before = user_state(username, client.request("GET", USER, **path))
-        if params["state"] == "absent":
+
+    def validate(self):
+        check_connection(self.params)
+        self.roles = parse_roles(self.params["roles"])
+        if self.params["state"] == "present" and not self.roles:
+            # Atlas refuses a user without roles; say so before any call
+            raise ModuleError("roles must name at least one role for state=present")
+
+    def connect(self):
+        self.client = AtlasClient(self.params)
+
+    def run(self):
+        p, roles = self.params, self.roles
+        username = p["username"]
+        label = "database user %s" % username
+        path = dict(groupId=p["project_id"], databaseName="admin", username=username)
+        self.manage("database_user", username)
+        before = user_state(username, self.client.request("GET", USER, label, path=path))
+        if p["state"] == "absent":
             after = user_state(username, None)
             if before["exists"]:
-                changes.append("delete database user %s" % username)
-                if not module.check_mode:
-                    action = "delete database user %s" % username
-                    client.request("DELETE", USER, **path)
+                self.act("delete", "database_user", username,
+                         lambda: self.client.request("DELETE", USER, label, path=path))
+            self.diff(before, after)
+            return after
+
+        after = dict(before, exists=True, roles=roles, clusters=sorted(p["clusters"]))
+        if not before["exists"]:
+            if not p["password"]:
+                raise failed("create", label, "password is required")
+            body = api_body(p, roles, True)
+            self.act("create", "database_user", username, lambda: self.client.request(
+                "POST", "/groups/{groupId}/databaseUsers", label, path=dict(groupId=p["project_id"]), body=body))
         else:
-            after = dict(before, exists=True, roles=roles, clusters=sorted(params["clusters"]))
-            if not before["exists"]:
-                if not params["password"]:
-                    module.fail_json(msg="Failed to create database user %s: password is required" % username)
-                if not roles:
-                    module.fail_json(msg="Failed to create database user %s: roles must name at least one role"
-                                     % username)
-                changes.append("create database user %s" % username)
-                if not module.check_mode:
-                    action = "create database user %s" % username
-                    client.request("POST", "/groups/{groupId}/databaseUsers", body=api_body(params, roles, True),
-                                   groupId=params["project_id"])
-            else:
-                if before["roles"] != roles or before["clusters"] != after["clusters"]:
-                    changes.append("set roles and scopes of %s" % username)
-                password = params["update_password"] == "always" and bool(params["password"])
-                if password:
-                    changes.append("set password of %s" % username)
-                if changes and not module.check_mode:
-                    action = "update database user %s" % username
-                    client.request("PATCH", USER, body=api_body(params, roles, password), **path)
-    except AtlasError as exc:
-        module.fail_json(msg="Failed to %s: %s" % (action, describe(exc)), changes=changes)
-    module.exit_json(changed=bool(changes), user=after, changes=changes, diff=dict(before=before, after=after))
+            # Atlas never returns the password: with update_password=always it is set again on every run
+            password = p["update_password"] == "always" and bool(p["password"])
+            differs = [field for field, different in (("roles", before["roles"] != roles),
+                                                      ("clusters", before["clusters"] != after["clusters"]),
+                                                      ("password", password)) if different]
+            if differs:
+                body = api_body(p, roles, password)
+                self.act("update", "database_user", username,
+                         lambda: self.client.request("PATCH", USER, label, path=path, body=body),
+                         detail=", ".join(differs))
+        self.diff(before, after)
+        return after
+
+
+def main():
+    AtlasDatabaseUser.main()
 
 
 if __name__ == "__main__":

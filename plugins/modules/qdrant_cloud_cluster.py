@@ -28,22 +28,6 @@ description:
     real service.
 author: LLM Twin deploy team (@llmtwin)
 options:
-  api_url:
-    description: Base URL of the Qdrant Cloud API.
-    type: str
-    default: https://api.cloud.qdrant.io
-  management_key:
-    description: A Qdrant Cloud management key (not a database key). Falls back to E(QDRANT_CLOUD_MANAGEMENT_KEY).
-    type: str
-    required: true
-  account_id:
-    description: The Qdrant Cloud account id (UUID).
-    type: str
-    required: true
-  timeout:
-    description: Seconds each API request may take.
-    type: int
-    default: 30
   name:
     description: Cluster name (letters, digits, C(-) and C(_), 2 to 64 characters).
     type: str
@@ -97,6 +81,7 @@ options:
     default: false
 extends_documentation_fragment:
   - llmtwin.deploy.qdrant_cloud
+  - llmtwin.deploy.actions
 """
 
 EXAMPLES = r"""
@@ -129,14 +114,31 @@ database_api_key:
   returned: when database_api_key_name is set
   type: dict
   sample: {id: 8f0c..., name: llm-twin-app, key: null, action: kept, revoked: []}
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create cluster llm-twin: aws eu-central-1, 1 node(s)", "create database_api_key llm-twin-app"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["cluster llm-twin", "database_api_key llm-twin-app"]
 """
 
 import re
-import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _http
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, ResourceModule, failed
 from ansible_collections.llmtwin.deploy.plugins.module_utils._qdrant_cloud import (
-    UUID, CloudClient, QdrantCloudError, cloud_argument_spec,
+    UUID, CloudClient, check_connection, cloud_argument_spec,
 )
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{2,64}$")
@@ -147,23 +149,6 @@ KEY_NAME = re.compile(r"^[\w\s-]{4,128}$")  # DatabaseApiKey.name in database_ap
 HEALTHY = "CLUSTER_PHASE_HEALTHY"
 
 
-def validate(params):
-    if not UUID.match(params["account_id"] or ""):
-        raise QdrantCloudError("account_id must be a UUID, got %r" % params["account_id"])
-    if not NAME.match(params["name"]):
-        raise QdrantCloudError("name must be 2-64 letters, digits, '-' or '_', got %r" % params["name"])
-    if params["package_id"] and not UUID.match(params["package_id"]):
-        raise QdrantCloudError("package_id must be a UUID, got %r" % params["package_id"])
-    if params["database_api_key_name"] is not None and not KEY_NAME.match(params["database_api_key_name"]):
-        raise QdrantCloudError("database_api_key_name must be 4-128 letters, digits, spaces, '_' or '-', got %r"
-                               % params["database_api_key_name"])
-    if params["number_of_nodes"] < 1:
-        raise QdrantCloudError("number_of_nodes must be at least 1, got %s" % params["number_of_nodes"])
-    for option in ("timeout", "wait_timeout"):
-        if params[option] <= 0:
-            raise QdrantCloudError("%s must be a positive number of seconds, got %s" % (option, params[option]))
-
-
 def cluster_view(cluster):
     if not cluster:
         return {"exists": False}
@@ -172,110 +157,13 @@ def cluster_view(cluster):
     url = endpoint.get("url")
     if url and endpoint.get("rest_port"):
         url = "%s:%s" % (url.rstrip("/"), endpoint["rest_port"])
-    view = dict(cluster, exists=True, phase=state.get("phase"), url=url)
-    return view
+    return dict(cluster, exists=True, phase=state.get("phase"), url=url)
 
 
-def find_cluster(client, name):
-    items = client.call("GET", CLUSTERS, action="list clusters").get("items") or []
-    return next((c for c in items if c.get("name") == name and not c.get("deleted_at")), None)
-
-
-def free_package(client, params):
-    items = client.call("GET", PACKAGES, query={"cloudProviderId": params["cloud_provider"],
-                                                "cloudProviderRegionId": params["cloud_region"]},
-                        action="list packages").get("items") or []
-    for item in items:
-        # Package.type is "free" or "paid"; a deactivated package cannot be booked
-        if item.get("type") == "free" and item.get("status", "PACKAGE_STATUS_ACTIVE") == "PACKAGE_STATUS_ACTIVE":
-            return item["id"]
-    raise QdrantCloudError("Failed to find a free package in %s %s (none of type free); set package_id"
-                           % (params["cloud_provider"], params["cloud_region"]))
-
-
-def wait_healthy(client, cluster_id, timeout, sleep=time.sleep):
-    deadline = time.monotonic() + timeout
-    delay = 2
-    while True:
-        cluster = client.call("GET", CLUSTERS + "/" + cluster_id, action="read cluster").get("cluster") or {}
-        phase = (cluster.get("state") or {}).get("phase")
-        if phase == HEALTHY:
-            return cluster
-        if phase and "FAILED" in phase:
-            raise QdrantCloudError("Failed to create cluster %s: phase %s (%s)"
-                                   % (cluster.get("name"), phase, (cluster.get("state") or {}).get("reason", "")))
-        if time.monotonic() + delay > deadline:
-            raise QdrantCloudError("Failed to wait for cluster %s: still %s after %s s (wait_timeout)"
-                                   % (cluster.get("name"), phase, timeout))
-        sleep(delay)
-        delay = min(delay * 2, 30)
-
-
-def ensure_key(client, module, cluster_id):
-    """(changed, key view): keep the caller's key when it is the cluster's, else create one and revoke
-    the keys of that name that nobody holds (Qdrant Cloud never shows a key again)."""
-    name, held = module.params["database_api_key_name"], module.params["database_api_key"]
-    items = client.call("GET", KEYS, query={"clusterId": cluster_id}, action="list database API keys").get("items") or []
-    if held:
-        mine = next((k for k in items if k.get("postfix") and held.endswith(k["postfix"])), None)
-        if mine:
-            return False, {"id": mine.get("id"), "name": mine.get("name"), "key": None, "action": "kept", "revoked": []}
-    stale = [k.get("id") for k in items if k.get("name") == name]
-    view = {"id": None, "name": name, "key": None, "action": "replaced" if stale else "created", "revoked": stale}
-    if module.check_mode:
-        return True, view
-    body = {"databaseApiKey": {"clusterId": cluster_id, "name": name}}
-    created = client.call("POST", KEYS, body=body, action="create database API key %s" % name).get("database_api_key") or {}
-    view.update(id=created.get("id"), key=created.get("key"))
-    for key_id in stale:
-        client.call("DELETE", KEYS + "/" + key_id, query={"clusterId": cluster_id},
-                    action="revoke the unusable database API key %s (%s)" % (name, key_id))
-    return True, view
-
-
-def run(module):
-    params = module.params
-    client = CloudClient(module)
-    cluster = find_cluster(client, params["name"])
-    result = {"changed": False}
-    if params["state"] == "absent":
-        if cluster:
-            if not params["force"]:
-                raise QdrantCloudError("Failed to delete cluster %s: its data is deleted with it; set force: true"
-                                       % params["name"])
-            result["changed"] = True
-            if not module.check_mode:
-                client.call("DELETE", CLUSTERS + "/" + cluster["id"], action="delete cluster %s" % params["name"])
-        result["cluster"] = {"exists": False, "name": params["name"]}
-        return result
-    if cluster is None:
-        result["changed"] = True
-        if module.check_mode:
-            result["cluster"] = {"exists": True, "name": params["name"], "url": None}
-            if params["database_api_key_name"]:
-                result["database_api_key"] = {"id": None, "name": params["database_api_key_name"], "key": None,
-                                              "action": "created", "revoked": []}
-            return result
-        package = params["package_id"] or (free_package(client, params) if params["free_tier"] else None)
-        if not package:
-            raise QdrantCloudError("Failed to create cluster %s: set package_id or free_tier: true" % params["name"])
-        # protojson field names; the account id is a path parameter, not part of the body
-        body = {"cluster": {"name": params["name"], "cloudProviderId": params["cloud_provider"],
-                            "cloudProviderRegionId": params["cloud_region"],
-                            "configuration": {"numberOfNodes": params["number_of_nodes"], "packageId": package}}}
-        cluster = client.call("POST", CLUSTERS, body=body, action="create cluster %s" % params["name"]).get("cluster")
-    if params["wait"] and (cluster.get("state") or {}).get("phase") != HEALTHY:
-        cluster = wait_healthy(client, cluster["id"], params["wait_timeout"])
-    result["cluster"] = cluster_view(cluster)
-    if params["database_api_key_name"]:
-        key_changed, result["database_api_key"] = ensure_key(client, module, cluster["id"])
-        result["changed"] = result["changed"] or key_changed
-    return result
-
-
-def main():
-    argument_spec = cloud_argument_spec()
-    argument_spec.update(
+class QdrantCloudCluster(ResourceModule):
+    resource = "cluster"
+    backend_spec = staticmethod(cloud_argument_spec)
+    argument_spec = dict(
         name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         cloud_provider=dict(type="str", default="aws"),
@@ -289,13 +177,128 @@ def main():
         wait_timeout=dict(type="int", default=900),
         force=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        validate(module.params)
-        result = run(module)
-    except QdrantCloudError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+
+    def validate(self):
+        p = self.params
+        check_connection(p)
+        if not NAME.match(p["name"]):
+            raise ModuleError("name must be 2-64 letters, digits, '-' or '_', got %r" % p["name"])
+        if p["package_id"] and not UUID.match(p["package_id"]):
+            raise ModuleError("package_id must be a UUID, got %r" % p["package_id"])
+        if p["database_api_key_name"] is not None and not KEY_NAME.match(p["database_api_key_name"]):
+            raise ModuleError("database_api_key_name must be 4-128 letters, digits, spaces, '_' or '-', got %r"
+                              % p["database_api_key_name"])
+        if p["number_of_nodes"] < 1:
+            raise ModuleError("number_of_nodes must be at least 1, got %s" % p["number_of_nodes"])
+        if p["wait_timeout"] <= 0:
+            raise ModuleError("wait_timeout must be a positive number of seconds, got %s" % p["wait_timeout"])
+
+    def connect(self):
+        self.client = CloudClient(self.params)
+
+    def find_cluster(self):
+        items = self.client.call("GET", CLUSTERS, "list", "clusters").get("items") or []
+        return next((c for c in items if c.get("name") == self.params["name"] and not c.get("deleted_at")), None)
+
+    def free_package(self):
+        p = self.params
+        where = "%s %s" % (p["cloud_provider"], p["cloud_region"])
+        items = self.client.call("GET", PACKAGES, "list", "packages of %s" % where,
+                                 query={"cloudProviderId": p["cloud_provider"],
+                                        "cloudProviderRegionId": p["cloud_region"]}).get("items") or []
+        for item in items:
+            # Package.type is "free" or "paid"; a deactivated package cannot be booked
+            if item.get("type") == "free" and item.get("status", "PACKAGE_STATUS_ACTIVE") == "PACKAGE_STATUS_ACTIVE":
+                return item["id"]
+        raise failed("find", "a free package in %s" % where, "none of type free; set package_id")
+
+    def create_cluster(self):
+        p = self.params
+        package = p["package_id"] or (self.free_package() if p["free_tier"] else None)
+        if not package:
+            raise failed("create", "cluster %s" % p["name"], "set package_id or free_tier: true")
+        # protojson field names; the account id is a path parameter, not part of the body
+        body = {"cluster": {"name": p["name"], "cloudProviderId": p["cloud_provider"],
+                            "cloudProviderRegionId": p["cloud_region"],
+                            "configuration": {"numberOfNodes": p["number_of_nodes"], "packageId": package}}}
+        return self.client.call("POST", CLUSTERS, "create", "cluster %s" % p["name"], body=body).get("cluster")
+
+    def wait_healthy(self, cluster):
+        """The cluster once its phase is healthy; a failed phase or wait_timeout is an error."""
+        resource = "cluster %s" % self.params["name"]
+
+        def read():
+            return self.client.call("GET", CLUSTERS + "/" + cluster["id"], "read", resource).get("cluster") or {}
+
+        def healthy(current):
+            state = current.get("state") or {}
+            if "FAILED" in (state.get("phase") or ""):
+                raise failed("create", resource, "phase %s (%s)" % (state["phase"], state.get("reason", "")))
+            return state.get("phase") == HEALTHY
+
+        cluster, done = _http.wait_until(read, healthy, self.params["wait_timeout"], delay=2, max_delay=30)
+        if not done:
+            raise failed("wait for", resource, "still %s after %s s (wait_timeout)" % (
+                (cluster.get("state") or {}).get("phase"), self.params["wait_timeout"]))
+        return cluster
+
+    def ensure_key(self, cluster_id):
+        """Keep the caller's key when it is the cluster's, else create one and revoke the keys of that name
+        that nobody holds (Qdrant Cloud never shows a key again). Returns the key's view."""
+        name, held = self.params["database_api_key_name"], self.params["database_api_key"]
+        resource = "database API key %s" % name
+        self.manage("database_api_key", name)
+        items = []
+        if cluster_id:
+            items = self.client.call("GET", KEYS, "list", "database API keys of cluster %s" % self.params["name"],
+                                     query={"clusterId": cluster_id}).get("items") or []
+        if held:
+            mine = next((k for k in items if k.get("postfix") and held.endswith(k["postfix"])), None)
+            if mine:
+                return {"id": mine.get("id"), "name": mine.get("name"), "key": None, "action": "kept", "revoked": []}
+        stale = [k.get("id") for k in items if k.get("name") == name]
+        view = {"id": None, "name": name, "key": None, "action": "replaced" if stale else "created", "revoked": stale}
+        body = {"databaseApiKey": {"clusterId": cluster_id, "name": name}}
+        created = self.act("create", "database_api_key", name, lambda: self.client.call(
+            "POST", KEYS, "create", resource, body=body).get("database_api_key") or {})
+        if created:
+            view.update(id=created.get("id"), key=created.get("key"))
+        # the new key is in view already: a failed revocation below must not lose it
+        self.returns["database_api_key"] = view
+        for key_id in stale:
+            self.act("delete", "database_api_key", name, lambda key_id=key_id: self.client.call(
+                "DELETE", KEYS + "/" + key_id, "revoke", "the unusable %s (%s)" % (resource, key_id),
+                query={"clusterId": cluster_id}), detail="unusable key %s" % key_id)
+        return view
+
+    def run(self):
+        p = self.params
+        name = p["name"]
+        self.manage("cluster", name)
+        cluster = self.find_cluster()
+        if p["state"] == "absent":
+            if cluster:
+                if not p["force"]:
+                    raise failed("delete", "cluster %s" % name, "its data is deleted with it; set force: true")
+                self.act("delete", "cluster", name, lambda: self.client.call(
+                    "DELETE", CLUSTERS + "/" + cluster["id"], "delete", "cluster %s" % name))
+            return {"exists": False, "name": name}
+        if cluster is None:
+            cluster = self.act("create", "cluster", name, self.create_cluster, detail="%s %s, %s node(s)" % (
+                p["cloud_provider"], p["cloud_region"], p["number_of_nodes"]))
+            if cluster is None:  # check mode: nothing to read or wait for
+                if p["database_api_key_name"]:
+                    self.returns["database_api_key"] = self.ensure_key(None)
+                return {"exists": True, "name": name, "url": None}
+        if p["wait"] and (cluster.get("state") or {}).get("phase") != HEALTHY:
+            cluster = self.wait_healthy(cluster)
+        if p["database_api_key_name"]:
+            self.returns["database_api_key"] = self.ensure_key(cluster["id"])
+        return cluster_view(cluster)
+
+
+def main():
+    QdrantCloudCluster.main()
 
 
 if __name__ == "__main__":

@@ -13,20 +13,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-FIXTURES = REPO / "tests" / "unit" / "fixtures" / "qdrant"
-if "qdrant_replay" not in sys.modules:
-    _spec = importlib.util.spec_from_file_location("qdrant_replay", FIXTURES / "replay.py")
-    sys.modules["qdrant_replay"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["qdrant_replay"])
-replay_mod = sys.modules["qdrant_replay"]
-sys.path.insert(0, str(REPO / "tests" / "unit" / "plugins" / "modules"))
-import test_qdrant_cloud_cluster as cloud_api  # noqa: E402  (the Qdrant Cloud API replay and its constants)
 
 # find_spec, not import: zenml must stay out of this process (test_zenml checks that module_utils never import it)
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("zenml") is None, reason="zenml is not installed")
 
 
-def cluster_at(name, qdrant):
+def cluster_at(replay_mod, name, qdrant):
     """A cluster fixture whose endpoint is the server replay."""
     document = replay_mod.fixture(name)
     host, port = qdrant.url.rsplit(":", 1)
@@ -35,7 +27,7 @@ def cluster_at(name, qdrant):
     return document
 
 
-def play(cloud, tmp_path, *args, key_wait_timeout=20):
+def play(cloud_api, cloud, tmp_path, *args, key_wait_timeout=20):
     extra = {"qdrant_provider": "cloud", "qdrant_cloud_manage_cluster": True,
              "qdrant_cloud_management_key": cloud_api.MGMT_KEY, "qdrant_cloud_account_id": cloud_api.ACCOUNT,
              "qdrant_cloud_api_url": cloud.url, "qdrant_cloud_key_wait_timeout": key_wait_timeout,
@@ -58,26 +50,28 @@ def play(cloud, tmp_path, *args, key_wait_timeout=20):
     return int(fields["changed"]), int(fields["failed"]), run.stdout
 
 
-def test_rerun_without_the_key_in_the_environment_is_unchanged_and_a_failed_first_run_keeps_the_key(tmp_path):
+def test_rerun_without_the_key_in_the_environment_is_unchanged_and_a_failed_first_run_keeps_the_key(
+        tmp_path, qdrant_replay, qdrant_cloud_api):
+    replay_mod, cloud_api = qdrant_replay, qdrant_cloud_api
     with replay_mod.server(existing=(), api_key=cloud_api.NEW_KEY) as qdrant:
         qdrant.refuse_first = 10 ** 6  # the first run fails after the key is created: Qdrant refuses it
         with cloud_api.cloud(existing=False) as first:
-            first.add("POST", cloud_api.BASE, cluster_at("cloud_cluster_creating", qdrant))
-            first.add("GET", cloud_api.BASE + "/" + cloud_api.CLUSTER, cluster_at("cloud_cluster_healthy", qdrant))
-            changed, failed, out = play(first, tmp_path, "--check")
+            first.add("POST", cloud_api.BASE, cluster_at(replay_mod, "cloud_cluster_creating", qdrant))
+            first.add("GET", cloud_api.BASE + "/" + cloud_api.CLUSTER, cluster_at(replay_mod, "cloud_cluster_healthy", qdrant))
+            changed, failed, out = play(cloud_api, first, tmp_path, "--check")
             assert (changed, failed) == (1, 0) and "created, stored in the ZenML secret settings (check mode" in out
             assert first.writes() == [] and qdrant.requests == []
-            changed, failed, out = play(first, tmp_path, key_wait_timeout=2)
+            changed, failed, out = play(cloud_api, first, tmp_path, key_wait_timeout=2)
             assert failed == 1 and "authentication failed (HTTP 401)" in out
         qdrant.refuse_first = 0  # the key is active by the time the deployment is run again
         kept = cloud_api.cloud(existing=True, keys=first.keys.items)
         with kept:
-            kept.add("GET", cloud_api.BASE, cluster_at("cloud_clusters", qdrant))
-            kept.add("GET", cloud_api.BASE + "/" + cloud_api.CLUSTER, cluster_at("cloud_cluster_healthy", qdrant))
-            changed, failed, out = play(kept, tmp_path)
+            kept.add("GET", cloud_api.BASE, cluster_at(replay_mod, "cloud_clusters", qdrant))
+            kept.add("GET", cloud_api.BASE + "/" + cloud_api.CLUSTER, cluster_at(replay_mod, "cloud_cluster_healthy", qdrant))
+            changed, failed, out = play(cloud_api, kept, tmp_path)
             assert failed == 0 and changed == 1, out  # the collections; the key was kept, not replaced
             assert "database API key llm-twin-app: kept (read back from the ZenML secret settings)" in out
-            changed, failed, out = play(kept, tmp_path)
+            changed, failed, out = play(cloud_api, kept, tmp_path)
             assert (changed, failed) == (0, 0), out
             assert kept.writes() == []
         assert sorted(qdrant.state.collections) == ["cleaned_posts", "embedded_posts"]

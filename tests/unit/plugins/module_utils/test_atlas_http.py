@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils import _atlas
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
 
 REALM, NONCE, USER, KEY = "MMS Public API", "abc123nonce", "pubkey", "priv-SECRET"
 
@@ -87,19 +88,21 @@ def test_digest_handshake_and_versioned_accept(atlas_url):
 
 
 def test_wrong_key_is_a_401_with_a_hint(atlas_url):
-    with pytest.raises(_atlas.AtlasError) as info:
+    with pytest.raises(ModuleError) as info:
         _atlas.find_project(client(atlas_url, private_key="wrong"), project_name="llm-twin")
-    assert info.value.status == 401 and "check the API key" in _atlas.describe(info.value)
+    assert str(info.value).startswith("Failed to read project llm-twin: 401 ")
+    assert "check the API key" in str(info.value) and "wrong" not in str(info.value)
 
 
 def test_error_envelope_is_surfaced(atlas_url):
-    with pytest.raises(_atlas.AtlasError) as info:
-        client(atlas_url).request("GET", "/groups/{groupId}/flexClusters/{name}",
-                                  groupId="65a1b2c3d4e5f6a7b8c9d0e1", name="twin")
-    assert info.value.error_code == "ORG_REQUIRES_ACCESS_LIST" and "access list" in info.value.detail
+    with pytest.raises(ModuleError) as info:
+        client(atlas_url).request("GET", "/groups/{groupId}/flexClusters/{name}", "cluster twin",
+                                  path=dict(groupId="65a1b2c3d4e5f6a7b8c9d0e1", name="twin"))
+    assert str(info.value).startswith("Failed to read cluster twin: 403 ORG_REQUIRES_ACCESS_LIST: This organization "
+                                      "requires access through an access list.")
 
 
 def test_unreachable_api_is_one_error_within_the_timeout():
-    with pytest.raises(_atlas.AtlasError) as info:
+    with pytest.raises(ModuleError) as info:
         _atlas.find_project(client("http://127.0.0.1:1", api_timeout=2), project_name="llm-twin")
-    assert info.value.error_code == "UNREACHABLE"
+    assert str(info.value).startswith("Failed to read project llm-twin: cannot reach http://127.0.0.1:1: ")

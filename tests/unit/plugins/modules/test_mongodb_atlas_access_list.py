@@ -29,6 +29,18 @@ def run(monkeypatch, capsys, routes, **args):
 def test_an_address_matches_its_slash_32(monkeypatch, capsys):
     result, fake = run(monkeypatch, capsys, {("GET", LIST): [(200, "access_list")]}, entries=["203.0.113.7"])
     assert result["changed"] is False and len(fake.calls) == 1
+    assert result["actions"] == [] and result["resources"] == ["access_list_entry 203.0.113.7/32"]
+
+
+def test_a_new_comment_is_an_update_and_a_failed_delete_keeps_what_was_done(monkeypatch, capsys):
+    result, fake = run(monkeypatch, capsys, {
+        ("GET", LIST): [(200, "access_list")],
+        ("POST", LIST): [(201, "access_list")],
+        ("DELETE", LIST + "/198.51.100.0%2F24"): [(403, "unauthorized")],
+    }, entries=[{"cidr_block": "203.0.113.7", "comment": "deployer laptop"}], purge=True)
+    assert result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith("Failed to remove 198.51.100.0/24 from the access list of project")
+    assert result["actions"] == ["update access_list_entry 203.0.113.7/32"]
 
 
 def test_add_and_purge(monkeypatch, capsys):
@@ -37,7 +49,10 @@ def test_add_and_purge(monkeypatch, capsys):
         ("POST", LIST): [(201, "access_list")],
         ("DELETE", LIST + "/198.51.100.0%2F24"): [(204, None)],
     }, entries=["203.0.113.7", {"cidr_block": "192.0.2.0/28", "comment": "ci"}], purge=True)
-    assert result["changes"] == ["add 192.0.2.0/28", "remove 198.51.100.0/24"]
+    assert result["actions"] == ["create access_list_entry 192.0.2.0/28", "delete access_list_entry 198.51.100.0/24"]
+    assert result["resources"] == ["access_list_entry 192.0.2.0/28", "access_list_entry 203.0.113.7/32",
+                                   "access_list_entry 198.51.100.0/24"]
+    assert {"cidr_block": "192.0.2.0/28", "comment": "ci"} in result["entries"] and "diff" not in result
     assert fake.calls[1]["body"] == fixture("request_add_access_list")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.llmtwin.deploy.plugins.module_utils import _atlas
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _atlas, _http
 from ansible_collections.llmtwin.deploy.plugins.modules import mongodb_atlas_cluster
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "atlas"))
@@ -22,13 +22,15 @@ FLEX = GROUP + "/flexClusters/twin"
 AUTH = dict(public_key="pub", private_key="priv-SECRET")
 
 
-def run(monkeypatch, capsys, routes, check_mode=False, **args):
+def run(monkeypatch, capsys, routes, check_mode=False, diff=False, **args):
     fake = FakeAtlas(routes)
     monkeypatch.setattr(_atlas.AtlasClient, "send", fake.send)
-    monkeypatch.setattr(_atlas.time, "sleep", lambda s: None)
+    monkeypatch.setattr(_http.time, "sleep", lambda s: None)
     module_args = dict(AUTH, name="twin", **args)
     if check_mode:
         module_args["_ansible_check_mode"] = True
+    if diff:
+        module_args["_ansible_diff"] = True
     with patch_module_args(module_args), pytest.raises(SystemExit):
         mongodb_atlas_cluster.main()
     result = json.loads(capsys.readouterr().out)
@@ -42,9 +44,11 @@ def test_creates_project_and_flex_cluster_then_waits_for_idle(monkeypatch, capsy
         ("POST", "/groups"): [(200, "group")],
         ("GET", FLEX): [(404, "flex_cluster_not_found"), (200, "flex_cluster_creating"), (200, "flex_cluster_idle")],
         ("POST", GROUP + "/flexClusters"): [(201, "flex_cluster_creating")],
-    }, project_name="llm-twin", org_id="5f1b2c3d4e5f6a7b8c9d0e1f")
+    }, project_name="llm-twin", org_id="5f1b2c3d4e5f6a7b8c9d0e1f", diff=True)
     assert result["changed"] is True
-    assert result["changes"] == ["create project llm-twin", "create FLEX cluster twin"]
+    assert result["actions"] == ["create project llm-twin", "create cluster twin: FLEX, AWS US_EAST_1"]
+    assert result["resources"] == ["project llm-twin", "cluster twin"]
+    assert result["diff"]["before"]["exists"] is False and result["diff"]["after"]["state_name"] == "IDLE"
     assert result["cluster"]["state_name"] == "IDLE"
     assert result["cluster"]["connection_string_srv"] == "mongodb+srv://twin.abcde.mongodb.net"
     assert result["project"]["id"] == "65a1b2c3d4e5f6a7b8c9d0e1"
@@ -59,7 +63,8 @@ def test_idle_cluster_is_unchanged_with_one_read_each(monkeypatch, capsys):
         ("GET", "/groups/byName/llm-twin"): [(200, "group")],
         ("GET", FLEX): [(200, "flex_cluster_idle")],
     }, project_name="llm-twin")
-    assert result["changed"] is False and result["changes"] == []
+    assert result["changed"] is False and result["actions"] == [] and "diff" not in result
+    assert result["resources"] == ["project llm-twin", "cluster twin"]
     assert fake.methods() == [("GET", "/groups/byName/llm-twin"), ("GET", FLEX)]
 
 
@@ -68,13 +73,16 @@ def test_check_mode_reports_and_creates_nothing(monkeypatch, capsys):
         ("GET", "/groups/byName/llm-twin"): [(404, "group_not_found")],
     }, check_mode=True, project_name="llm-twin", org_id="5f1b2c3d4e5f6a7b8c9d0e1f")
     assert result["changed"] is True and result["cluster"]["exists"] is True
+    assert result["actions"] == ["create project llm-twin", "create cluster twin: FLEX, AWS US_EAST_1"]
+    assert result["project"] == {"id": None, "name": "llm-twin", "org_id": "5f1b2c3d4e5f6a7b8c9d0e1f"}
     assert [c["method"] for c in fake.calls] == ["GET"]
 
 
 def test_missing_project_without_org_is_one_clear_error(monkeypatch, capsys):
     result, _fake = run(monkeypatch, capsys, {("GET", "/groups/byName/llm-twin"): [(404, "group_not_found")]},
                         project_name="llm-twin")
-    assert result["failed"] is True and "set org_id to create it" in result["msg"]
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"] == "Failed to find project llm-twin: it does not exist; set org_id to create it"
 
 
 def test_region_cannot_move(monkeypatch, capsys):
@@ -111,6 +119,8 @@ def test_wait_times_out_with_the_last_state(monkeypatch, capsys):
         ("POST", GROUP + "/flexClusters"): [(201, "flex_cluster_creating")],
     }, project_name="llm-twin", wait_timeout=0)
     assert result["failed"] is True and "not IDLE after 0s (state CREATING)" in result["msg"]
+    # the cluster was created before the wait failed: the failure says so
+    assert result["changed"] is True and result["actions"] == ["create cluster twin: FLEX, AWS US_EAST_1"]
 
 
 def test_delete_waits_until_gone_and_absent_again_is_unchanged(monkeypatch, capsys):
@@ -119,6 +129,7 @@ def test_delete_waits_until_gone_and_absent_again_is_unchanged(monkeypatch, caps
               ("DELETE", FLEX): [(202, None)]}
     result, fake = run(monkeypatch, capsys, routes, project_name="llm-twin", state="absent")
     assert result["changed"] is True and ("DELETE", FLEX) in fake.methods()
+    assert result["actions"] == ["delete cluster twin"] and result["cluster"]["exists"] is False
     result, _fake = run(monkeypatch, capsys, {("GET", "/groups/byName/llm-twin"): [(200, "group")],
                                               ("GET", FLEX): [(404, "flex_cluster_not_found")]},
                         project_name="llm-twin", state="absent")
@@ -128,6 +139,7 @@ def test_delete_waits_until_gone_and_absent_again_is_unchanged(monkeypatch, caps
 def test_bad_credentials_fail_before_any_call(monkeypatch, capsys):
     fake = FakeAtlas({})
     monkeypatch.setattr(_atlas.AtlasClient, "send", fake.send)
+    monkeypatch.delenv("MONGODB_ATLAS_PRIVATE_KEY", raising=False)
     with patch_module_args(dict(name="twin", project_name="p", public_key="pub")), pytest.raises(SystemExit):
         mongodb_atlas_cluster.main()
     result = json.loads(capsys.readouterr().out)
@@ -158,7 +170,7 @@ def test_termination_protection_is_patched_with_the_spec_body(monkeypatch, capsy
         ("GET", FLEX): [(200, "flex_cluster_idle")],
         ("PATCH", FLEX): [(200, "flex_cluster_idle")],
     }, project_name="llm-twin", termination_protection=True, wait=False)
-    assert result["changes"] == ["set termination protection to True"]
+    assert result["actions"] == ["update cluster twin: termination_protection False -> True"]
     assert [c["body"] for c in fake.calls if c["method"] == "PATCH"] == [fixture("request_update_flex_cluster")]
 
 
@@ -181,7 +193,7 @@ def test_a_404_that_is_not_the_cluster_missing_is_an_error(monkeypatch, capsys, 
 def test_atlas_absent_in_check_mode_predicts_the_delete_and_touches_nothing(monkeypatch, capsys):
     routes = {("GET", "/groups/byName/llm-twin"): [(200, "group")], ("GET", FLEX): [(200, "flex_cluster_idle")]}
     result, fake = run(monkeypatch, capsys, routes, check_mode=True, project_name="llm-twin", state="absent")
-    assert result["changed"] is True and result["changes"] == ["delete cluster twin"]
+    assert result["changed"] is True and result["actions"] == ["delete cluster twin"]
     assert result["cluster"]["exists"] is False and all(c["method"] == "GET" for c in fake.calls)
     result, fake = run(monkeypatch, capsys, {("GET", "/groups/byName/llm-twin"): [(404, "group_not_found")]},
                        check_mode=True, project_name="llm-twin", state="absent")

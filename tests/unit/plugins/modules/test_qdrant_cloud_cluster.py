@@ -90,6 +90,9 @@ def test_creates_free_cluster_waits_and_creates_key_once(capsys):
     assert result["cluster"]["phase"] == "CLUSTER_PHASE_HEALTHY"
     assert result["cluster"]["url"].endswith(".aws.cloud.qdrant.io:6333")
     assert result["database_api_key"]["key"] == NEW_KEY and result["database_api_key"]["action"] == "created"
+    assert result["actions"] == ["create cluster llm-twin: aws eu-central-1, 1 node(s)",
+                                 "create database_api_key llm-twin-app"]
+    assert result["resources"] == ["cluster llm-twin", "database_api_key llm-twin-app"]
     assert MGMT_KEY not in out.replace('"management_key": "********"', "")
 
 
@@ -110,6 +113,7 @@ def test_existing_cluster_and_the_kept_key_are_unchanged(capsys):
     assert result["changed"] is False
     assert [r["method"] for r in replay.requests] == ["GET", "GET"]
     assert result["database_api_key"]["action"] == "kept" and result["database_api_key"]["key"] is None
+    assert result["actions"] == [] and result["resources"] == ["cluster llm-twin", "database_api_key llm-twin-app"]
     assert NEW_KEY not in out
 
 
@@ -123,6 +127,8 @@ def test_without_the_kept_key_a_new_key_replaces_the_unusable_one(capsys):
     assert result["changed"] is True
     assert result["database_api_key"]["action"] == "replaced" and result["database_api_key"]["key"] == NEW_KEY
     assert result["database_api_key"]["revoked"] == [old_key()["id"]]
+    assert result["actions"] == ["create database_api_key llm-twin-app",
+                                 "delete database_api_key llm-twin-app: unusable key %s" % old_key()["id"]]
     assert [(w["method"], w["path"]) for w in replay.writes()] == [("POST", KEYS), ("DELETE", KEYS + "/" + old_key()["id"])]
 
 
@@ -132,6 +138,7 @@ def test_check_mode_creates_nothing(capsys):
                                   capsys, check_mode=True)
     assert result["changed"] is True and result["cluster"]["exists"] is True
     assert result["database_api_key"]["action"] == "created"
+    assert result["actions"] == ["create cluster llm-twin: aws eu-central-1, 1 node(s)", "create database_api_key app1"]
     assert [r["method"] for r in replay.requests] == ["GET"]
 
 
@@ -140,7 +147,7 @@ def test_delete_needs_force(capsys):
         result, _out = run_module(qdrant_cloud_cluster.main, args(replay, state="absent"), capsys)
         assert result["failed"] is True and "force: true" in result["msg"]
         result, _out = run_module(qdrant_cloud_cluster.main, args(replay, state="absent", force=True), capsys)
-        assert result["changed"] is True
+        assert result["changed"] is True and result["actions"] == ["delete cluster llm-twin"]
     assert [r["path"] for r in replay.requests if r["method"] == "DELETE"] == [BASE + "/" + CLUSTER]
 
 
@@ -157,6 +164,8 @@ def test_wrong_management_key_and_failed_phase(capsys):
         replay.add("GET", BASE + "/" + CLUSTER, failed)
         result, _out = run_module(qdrant_cloud_cluster.main, args(replay, package_id=FREE_PACKAGE), capsys)
     assert result["failed"] is True and "CLUSTER_PHASE_FAILED_TO_CREATE (quota exceeded)" in result["msg"]
+    # the cluster was created before its phase failed: the failure says so
+    assert result["changed"] is True and result["actions"] == ["create cluster llm-twin: aws eu-central-1, 1 node(s)"]
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -164,11 +173,27 @@ def test_wrong_management_key_and_failed_phase(capsys):
     (dict(name="llm twin!"), "name must be 2-64 letters"),
     (dict(number_of_nodes=0), "number_of_nodes must be at least 1"),
     (dict(database_api_key_name="k!"), "database_api_key_name must be 4-128"),
+    (dict(timeout=0), "timeout must be a positive number of seconds"),
+    (dict(wait_timeout=-5), "wait_timeout must be a positive number of seconds"),
+    (dict(package_id="small"), "package_id must be a UUID"),
 ])
 def test_bad_input_fails_before_any_request(capsys, bad, message):
     with cloud(existing=False) as replay:
         result, _out = run_module(qdrant_cloud_cluster.main, dict(args(replay), **bad), capsys)
     assert result["failed"] is True and message in result["msg"] and replay.requests == []
+
+
+@pytest.mark.parametrize("status, retried", [(429, True), (503, False)])
+def test_throttled_writes_are_retried_and_failed_ones_are_not(capsys, status, retried):
+    """A 429 means the create was not done: ask again (with backoff, up to twice the timeout). A 5xx
+    may hide a cluster that was made: a second POST could make another, so it is reported at once."""
+    with cloud(existing=False) as replay:
+        replay.add("POST", BASE, {"message": "slow down"}, status=status)
+        result, _out = run_module(qdrant_cloud_cluster.main, dict(args(replay, package_id=FREE_PACKAGE), timeout=1), capsys)
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"] == "Failed to create cluster llm-twin: HTTP %s slow down" % status
+    posts = [r for r in replay.requests if r["method"] == "POST"]
+    assert (len(posts) > 1) is retried
 
 
 def test_unreachable_api(capsys):
@@ -196,7 +221,8 @@ def deploy(cloud_api, qdrant, secret, capsys, key_wait_timeout=30):
         collection, _out = run_module(qdrant_collection.main, dict(
             url=qdrant.url, api_key=secret["QDRANT_APIKEY"], timeout=5, name=name,
             key_wait_timeout=key_wait_timeout if result["database_api_key"]["key"] else 0), capsys)
-        changed.append(collection.get("changed", collection.get("msg")))
+        # a failure carries `changed` too (the module contract): report its message instead
+        changed.append(collection["msg"] if collection.get("failed") else collection["changed"])
     return changed, result["database_api_key"]["action"]
 
 
