@@ -1,20 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LLM Twin deploy team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ZenML backend: the shared argument spec, the (lazy) client factory, error translation and the
-pure helpers both zenml_* modules use.
+"""ZenML backend: the shared argument spec, the module base (lazy import, deadline, quiet stdout),
+error translation, and the store's reads and writes as plain functions over a zenml Client.
 
 ZenML is imported only after the arguments were checked: the import plus the first store access cost
-~5 s, and bad input must fail before paying that.
+~5 s, and bad input must fail before paying that. The pure planning half is in _zenml_plan.py.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import contextlib
 import io
-import json
 import logging
 import os
 import signal
@@ -23,23 +20,17 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-MASK = "********"
-HIDDEN = "<hidden>"
-CHANGED = "<changed>"
-UNCHANGED = "<unchanged>"
-
-# StackComponentType values of ZenML 0.98, checked before zenml is imported.
-COMPONENT_TYPES = (
-    "alerter", "annotator", "artifact_store", "container_registry", "data_validator", "deployer",
-    "experiment_tracker", "feature_store", "image_builder", "log_store", "model_deployer",
-    "model_registry", "orchestrator", "step_operator",
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import (
+    ModuleError,
+    ResourceModule,
+    failed,
 )
-# The order components are reported and created in (the stack needs them all first).
-CONNECTOR_SECRET_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
-
-
-class ZenMLFailure(Exception):
-    """A failure with a user-facing message; the module turns it into fail_json."""
+from ansible_collections.llmtwin.deploy.plugins.module_utils._zenml_plan import (
+    MASK,
+    check_common_params,
+    plan_secret,
+    secret_markers,
+)
 
 
 def zenml_argument_spec():
@@ -52,19 +43,6 @@ def zenml_argument_spec():
         # with the ~5 s zenml import and Python start, a hung store fails the task within a minute
         timeout=dict(type="float", default=40.0),
     )
-
-
-def check_common_params(params):
-    """Return the first problem with the shared options, or None (no I/O)."""
-    for name in ("store_url", "aws_endpoint_url"):
-        url = params.get(name)
-        if url and not (url.startswith("http://") or url.startswith("https://")):
-            return "%s: expected an http:// or https:// URL, got %r" % (name, url)
-    if params.get("store_api_key") and not params.get("store_url"):
-        return "store_api_key needs store_url (the ZenML server it authenticates to)"
-    if params.get("timeout") is not None and params["timeout"] <= 0:
-        return "timeout must be a positive number of seconds, got %s" % params["timeout"]
-    return None
 
 
 def zenml_environment(params):
@@ -108,22 +86,6 @@ class LogCollector(logging.Handler):
 LOGS = LogCollector()
 
 
-def import_zenml(module):
-    """Set ZenML's environment, then import it; fail the module cleanly when it is missing."""
-    os.environ.update(zenml_environment(module.params))
-    try:
-        with quiet():
-            from zenml.client import Client  # noqa: F401 pylint: disable=unused-import
-    except ImportError as exc:
-        module.fail_json(msg=missing_required_lib("zenml"), exception=str(exc))
-    logging.getLogger().addHandler(LOGS)
-
-
-def get_client():
-    from zenml.client import Client
-    return Client()
-
-
 @contextlib.contextmanager
 def quiet():
     """Keep ZenML's console output (warnings, progress) out of the module's stdout JSON."""
@@ -136,8 +98,12 @@ class _Deadline(BaseException):
     """Raised by the alarm; a BaseException so that SDK code catching Exception cannot swallow it."""
 
 
+def _fmt_seconds(seconds):
+    return ("%d" % seconds) if float(seconds).is_integer() else ("%.1f" % seconds)
+
+
 @contextlib.contextmanager
-def deadline(seconds, what):
+def deadline(seconds, action, resource):
     """Abort the block after `seconds` with a clear message (SIGALRM: modules run in the main thread)."""
     def _expire(signum, frame):
         raise _Deadline()
@@ -147,15 +113,11 @@ def deadline(seconds, what):
     try:
         yield
     except _Deadline:
-        raise ZenMLFailure("Failed to %s: no answer within %s s (timeout); check the ZenML store and the "
-                           "AWS endpoint are reachable" % (what, _fmt_seconds(seconds)))
+        raise failed(action, resource, "no answer within %s s (timeout); check the ZenML store and the AWS "
+                     "endpoint are reachable" % _fmt_seconds(seconds)) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def _fmt_seconds(seconds):
-    return ("%d" % seconds) if float(seconds).is_integer() else ("%.1f" % seconds)
 
 
 def probe_endpoint(url, timeout=5.0):
@@ -200,50 +162,234 @@ def error_cause(exc):
     return " ".join(text.split())
 
 
-class Action(object):
-    """`with Action("create stack aws-stack", secrets):` turns any SDK error into one clear ZenMLFailure."""
+# Secret values of the running module: every translated error is scrubbed of them.
+SECRETS = []
 
-    def __init__(self, what, secrets=()):
-        self.what = what
-        self.secrets = secrets
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc is None or isinstance(exc, (ZenMLFailure, _Deadline)) or not isinstance(exc, Exception):
-            return False
+@contextlib.contextmanager
+def zenml_errors(action, resource):
+    """Turn any SDK error inside the block into ModuleError("Failed to <action> <resource>: <cause>")."""
+    try:
+        yield
+    except ModuleError:
+        raise
+    except Exception as exc:  # the SDK raises anything from KeyError to pydantic and HTTP errors
         cause = error_cause(exc)
         if "unexpected error" in cause and LOGS.messages:
             cause = "%s (%s)" % (cause.rstrip("."), " ".join(LOGS.messages[-1].split()))
-        raise ZenMLFailure(scrub("Failed to %s: %s" % (self.what, cause), self.secrets)) from None
+        raise ModuleError(scrub(failed(action, resource, cause), SECRETS)) from None
 
 
-def stringify(value):
-    """The string form of a setting stored in a ZenML secret; None for values that must be left out."""
-    if value is None:
+# ---------------------------------------------------------------- the module base
+
+class ZenMLModule(ResourceModule):
+    """ResourceModule for ZenML: imports zenml in connect() (after validate()), runs the store work
+    under one deadline with stdout kept clean, and scrubs secret values from every error."""
+
+    backend_spec = staticmethod(zenml_argument_spec)
+
+    def __init__(self):
+        super(ZenMLModule, self).__init__()
+        SECRETS[:] = [self.params.get("store_api_key")]
+
+    def validate(self):
+        problem = check_common_params(self.params)
+        if problem:
+            raise ModuleError(problem)
+
+    def connect(self):
+        """Set ZenML's environment, then import it (seconds); the store is opened in run()."""
+        os.environ.update(zenml_environment(self.params))
+        try:
+            with quiet():
+                from zenml.client import Client  # noqa: F401 pylint: disable=unused-import
+        except ImportError as exc:
+            raise ModuleError("%s (%s)" % (missing_required_lib("zenml"), exc)) from None
+        logging.getLogger().addHandler(LOGS)
+
+    def run(self):
+        with quiet(), deadline(self.params["timeout"], "reconcile", self.what()):
+            with zenml_errors("open", "the ZenML store"):
+                from zenml.client import Client
+                self.client = Client()
+            return self.reconcile()
+
+    def what(self):
+        """The resource the deadline message names ("stack aws-stack")."""
+        raise NotImplementedError
+
+    def reconcile(self):
+        raise NotImplementedError
+
+    def write(self, verb, kind, name, call, detail=None):
+        """act() with SDK errors translated: "Failed to <verb> <kind> <name>: <cause>"."""
+        def guarded():
+            with zenml_errors(verb, "%s %s" % (kind, name)):
+                return call()
+        return self.act(verb, kind, name, guarded, detail)
+
+    def reconcile_secret(self, name, state, values, purge=True, keep=(), private=False):
+        """Create, update or delete one secret. Returns (document, current values, diff before, diff after)."""
+        SECRETS.extend(values.values())
+        existing = read_secret(self.client, name, private)
+        current = dict(existing["values"]) if existing else {}
+        secret_id = existing["id"] if existing else None
+        self.manage("secret", name)
+        if state == "absent":
+            if existing:
+                self.write("delete", "secret", name,
+                           lambda: self.client.delete_secret(existing["id"], private=existing["private"]))
+            before = dict(name=name, keys=secret_markers(current, {})[0]) if existing else {}
+            return dict(name=name, id=None, keys=[], private=private), current, before, {}
+        add_or_update, remove, final = plan_secret(current, values, purge, keep)
+        before, after = secret_markers(current, final)
+        if existing is None:
+            secret_id = self.write("create", "secret", name,
+                                   lambda: create_or_adopt_secret(self.client, name, values, private, purge, keep))
+        elif add_or_update or remove:
+            changed = sorted(set(add_or_update) | set(remove))
+            self.write("update", "secret", name,
+                       lambda: self.client.update_secret(existing["id"], private=existing["private"],
+                                                         add_or_update_values=add_or_update, remove_values=remove),
+                       detail="keys %s" % ", ".join(changed))
+        document = dict(name=name, id=secret_id, keys=sorted(final), private=private)
+        return (document, current, dict(name=name, keys=before) if existing else {}, dict(name=name, keys=after))
+
+
+# ---------------------------------------------------------------- store reads (plain dicts out)
+
+def _first(page, name):
+    found = [item for item in page.items if item.name == name]
+    return found[0] if found else None
+
+
+def read_secret(client, name, private):
+    with zenml_errors("read", "secret %s" % name):
+        try:
+            model = client.get_secret(name, private=private, allow_partial_name_match=False,
+                                      allow_partial_id_match=False)
+        except KeyError:
+            return None
+    return dict(id=str(model.id), private=model.private, values=dict(model.secret_values))
+
+
+def read_connector(client, name):
+    """The stored connector with its (plain) configuration, or None."""
+    with zenml_errors("read", "connector %s" % name):
+        model = _first(client.list_service_connectors(name=name, hydrate=True, expand_secrets=True), name)
+    if model is None:
         return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, sort_keys=True)
-    text = str(value)
-    if text == "" or text == "None":
+    config = model.configuration
+    plain = config.plain if hasattr(config, "plain") else dict(config)
+    ctype = model.connector_type if isinstance(model.connector_type, str) else model.connector_type.connector_type
+    return dict(id=model.id, name=model.name, type=ctype, auth_method=model.auth_method,
+                configuration=dict((k, v) for k, v in plain.items() if v is not None),
+                resource_types=list(model.resource_types or []), resource_id=model.resource_id)
+
+
+def read_connector_type(client, connector_type):
+    """(resource types, auth methods) of a connector type; ModuleError naming the option when unknown."""
+    with zenml_errors("read", "connector type %s" % connector_type):
+        try:
+            model = client.get_service_connector_type(connector_type)
+        except KeyError:
+            raise ModuleError("connector.type: unknown ZenML service connector type %r (is the ZenML integration "
+                              "for it installed?)" % connector_type) from None
+    return [r.resource_type for r in model.resource_types], [a.auth_method for a in model.auth_methods]
+
+
+def read_component(client, ctype, name):
+    with zenml_errors("read", "%s %s" % (ctype, name)):
+        model = _first(client.list_stack_components(name=name, type=ctype, hydrate=True), name)
+    if model is None:
         return None
-    return text
+    return dict(id=model.id, name=model.name, flavor=model.flavor_name, configuration=dict(model.configuration),
+                connector_id=model.connector.id if model.connector else None,
+                connector_name=model.connector.name if model.connector else None,
+                connector_resource_id=model.connector_resource_id)
 
 
-def masked_mapping(values, secret_keys):
-    """A copy of a configuration with the values of secret keys replaced by the mask."""
-    return dict((k, MASK if k in secret_keys and v is not None else v) for k, v in sorted(values.items()))
+def read_stack(client, name):
+    """The stored stack: id, name and its components by type ([{id, name}]), or None."""
+    with zenml_errors("read", "stack %s" % name):
+        model = _first(client.list_stacks(name=name, hydrate=True), name)
+    if model is None:
+        return None
+    return dict(id=model.id, name=model.name,
+                components=dict((t.value, [dict(id=c.id, name=c.name) for c in comps])
+                                for t, comps in model.components.items() if comps))
 
 
-def secret_markers(current, desired):
-    """Diff views of two secret value dicts that show key names only.
+def stacks_using(client, component_id):
+    """[(id, name)] of the stacks that contain a component."""
+    with zenml_errors("list", "the stacks using component %s" % component_id):
+        return [(s.id, s.name) for s in client.list_stacks(component_id=component_id, size=50).items]
 
-    before: every current key -> "<hidden>"; after: every desired key -> "<changed>" when the value
-    is new or different, "<unchanged>" otherwise.
-    """
-    before = dict((k, HIDDEN) for k in sorted(current))
-    after = dict((k, UNCHANGED if k in current and current[k] == v else CHANGED) for k, v in sorted(desired.items()))
-    return before, after
+
+def components_using(client, connector_id):
+    """[(id, name)] of the components linked to a connector."""
+    with zenml_errors("list", "the components using connector %s" % connector_id):
+        return [(c.id, c.name) for c in client.list_stack_components(connector_id=connector_id, size=50).items]
+
+
+def active_stack_id(client):
+    with zenml_errors("read", "the active stack"):
+        return client.active_stack_model.id
+
+
+def component_flavor(client, ctype, flavor_name):
+    """The flavor model; ModuleError naming the option and the available flavors when unknown."""
+    from zenml.enums import StackComponentType
+    with zenml_errors("read", "flavor %s of %s" % (flavor_name, ctype)):
+        try:
+            return client.get_flavor_by_name_and_type(name=flavor_name, component_type=StackComponentType(ctype))
+        except KeyError:
+            names = sorted(set(f.name for f in client.list_flavors(type=StackComponentType(ctype), size=200).items))
+    raise ModuleError("components.%s.flavor: unknown ZenML flavor %r for %s (available: %s)"
+                      % (ctype, flavor_name, ctype, ", ".join(names) or "none"))
+
+
+def validated_configuration(flavor, ctype, configuration):
+    """(configuration as the flavor's config class stores it, names of its secret fields).
+
+    Comparing the validated form means defaults the flavor fills in are not drift."""
+    from zenml.enums import StackComponentType
+    from zenml.stack.flavor import Flavor
+    from zenml.stack.utils import validate_stack_component_config
+    from zenml.utils.secret_utils import is_secret_field
+    with zenml_errors("validate", "components.%s.configuration for flavor %s" % (ctype, flavor.name)):
+        config_class = Flavor.from_model(flavor).config_class
+        validated = validate_stack_component_config(configuration_dict=dict(configuration), flavor=flavor,
+                                                    component_type=StackComponentType(ctype))
+        desired = validated.model_dump(mode="json", exclude_unset=True)
+    return desired, set(k for k, f in config_class.model_fields.items() if is_secret_field(f))
+
+
+# ---------------------------------------------------------------- store writes (called through write())
+
+def create_or_adopt_secret(client, name, values, private, purge, keep):
+    """Create a secret; when a concurrent run created it first, adopt it and converge its values."""
+    from zenml.exceptions import EntityExistsError
+
+    try:
+        return str(client.create_secret(name=name, values=values, private=private).id)
+    except EntityExistsError:
+        existing = read_secret(client, name, private)
+        if existing is None:  # created and deleted again meanwhile: nothing to adopt
+            raise
+    add_or_update, remove, dummy = plan_secret(existing["values"], values, purge, keep)
+    if add_or_update or remove:
+        client.update_secret(existing["id"], private=existing["private"],
+                             add_or_update_values=add_or_update, remove_values=remove)
+    return existing["id"]
+
+
+def update_stack_components(client, stack_id, ids):
+    """Point a stack at these component ids (one per type), keeping the active-stack cache in step."""
+    from zenml.config.global_config import GlobalConfiguration
+    from zenml.enums import StackComponentType
+    from zenml.models import StackUpdate
+    update = StackUpdate(components=dict((StackComponentType(t), [i]) for t, i in ids.items()))
+    updated = client.zen_store.update_stack(stack_id=stack_id, stack_update=update)
+    if GlobalConfiguration().active_stack_id == updated.id:
+        GlobalConfiguration().set_active_stack(updated)

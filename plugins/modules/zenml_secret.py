@@ -56,6 +56,10 @@ options:
 extends_documentation_fragment:
   - llmtwin.deploy.zenml
   - llmtwin.deploy.zenml.attributes
+  - llmtwin.deploy.actions
+notes:
+  - M(llmtwin.deploy.zenml_stack) reconciles secrets too (its O(llmtwin.deploy.zenml_stack#module:secrets) option),
+    in the same process as the stacks; this module serves a secret on its own and reads values back (O(reveal)).
 author:
   - LLM Twin deploy team (@llmtwin)
 """
@@ -66,9 +70,9 @@ EXAMPLES = r"""
     name: settings
     config_path: "{{ local_zenml_config_path }}"
     values:
-      DATABASE_HOST: "{{ mongo_database_host }}"
+      DATABASE_HOST: "{{ mongo_outputs.database_host }}"
       DATABASE_NAME: twin
-      QDRANT_APIKEY: "{{ qdrant_settings.QDRANT_APIKEY }}"   # left out when empty
+      QDRANT_APIKEY: "{{ qdrant_outputs.settings.QDRANT_APIKEY | default(none) }}"   # left out when unset
   no_log: true
 
 - name: Remove it
@@ -106,87 +110,33 @@ diff:
   description: Key names before and after; values are shown as V(<hidden>), V(<changed>) or V(<unchanged>).
   returned: when diff mode is on
   type: dict
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample: ["update secret settings: keys DATABASE_HOST"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["secret settings"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.llmtwin.deploy.plugins.module_utils._zenml import (
-    Action,
-    ZenMLFailure,
-    check_common_params,
-    deadline,
-    get_client,
-    import_zenml,
-    quiet,
-    secret_markers,
-    stringify,
-    zenml_argument_spec,
-)
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
+from ansible_collections.llmtwin.deploy.plugins.module_utils._zenml import ZenMLModule
+from ansible_collections.llmtwin.deploy.plugins.module_utils._zenml_plan import check_secret, desired_values
 
 
-def desired_values(values):
-    """The values as stored strings, without null/empty ones."""
-    result = {}
-    for key, value in (values or {}).items():
-        text = stringify(value)
-        if text is not None:
-            result[str(key)] = text
-    return result
-
-
-def plan_secret(current, desired, purge, keep=()):
-    """Return (add_or_update, remove, final) for current/desired value dicts."""
-    add_or_update = dict((k, v) for k, v in desired.items() if current.get(k) != v)
-    remove = sorted(k for k in current if k not in desired and k not in keep) if purge else []
-    final = dict(current)
-    final.update(desired)
-    for key in remove:
-        final.pop(key)
-    return add_or_update, remove, final
-
-
-def check_params(params):
-    problem = check_common_params(params)
-    if problem:
-        return problem
-    if not params["name"] or not params["name"].strip():
-        return "name: expected a non-empty secret name"
-    if params["state"] == "present" and params["values"] is None:
-        return "values is required with state=present"
-    for key in params["values"] or {}:
-        if not str(key).strip():
-            return "values: key names must be non-empty strings"
-    return None
-
-
-def read_secret(client, name, private):
-    try:
-        return client.get_secret(name, private=private, allow_partial_name_match=False,
-                                 allow_partial_id_match=False)
-    except KeyError:
-        return None
-
-
-def create_or_adopt(client, name, desired, private, params):
-    """Create the secret; when a concurrent run created it first, adopt it and converge its values."""
-    from zenml.exceptions import EntityExistsError
-
-    try:
-        return str(client.create_secret(name=name, values=desired, private=private).id)
-    except EntityExistsError:
-        existing = read_secret(client, name, private)
-        if existing is None:  # created and deleted again meanwhile: nothing to adopt
-            raise
-    add_or_update, remove, dummy = plan_secret(dict(existing.secret_values), desired, params["purge"], params["keep"])
-    if add_or_update or remove:
-        client.update_secret(str(existing.id), private=existing.private,
-                             add_or_update_values=add_or_update, remove_values=remove)
-    return str(existing.id)
-
-
-def main():
-    argument_spec = zenml_argument_spec()
-    argument_spec.update(
+class Secret(ZenMLModule):
+    resource = "secret"
+    argument_spec = dict(
         name=dict(type="str", required=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         values=dict(type="dict", no_log=True),
@@ -195,60 +145,28 @@ def main():
         reveal=dict(type="list", elements="str", default=[]),
         private=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    problem = check_params(params)
-    if problem:
-        module.fail_json(msg=problem)
 
-    name, private = params["name"], params["private"]
-    desired = desired_values(params["values"])
-    secrets = list(desired.values()) + [params.get("store_api_key")]
-    import_zenml(module)
-    changed = False
-    try:
-        with quiet(), deadline(params["timeout"], "reconcile secret %s" % name):
-            with Action("read secret %s" % name, secrets):
-                client = get_client()
-                existing = read_secret(client, name, private)
-            current = dict(existing.secret_values) if existing is not None else {}
-            secret_id = str(existing.id) if existing is not None else None
-            if params["state"] == "absent":
-                final = {}
-                if existing is not None:
-                    changed = True
-                    if not module.check_mode:
-                        with Action("delete secret %s" % name, secrets):
-                            client.delete_secret(str(existing.id), private=existing.private)
-                diff = {"before": {"name": name, "keys": secret_markers(current, {})[0]} if existing is not None else {},
-                        "after": {}}
-            else:
-                add_or_update, remove, final = plan_secret(current, desired, params["purge"], params["keep"])
-                before, after = secret_markers(current, final)
-                if existing is None:
-                    changed = True
-                    if not module.check_mode:
-                        with Action("create secret %s" % name, secrets):
-                            secret_id = create_or_adopt(client, name, desired, private, params)
-                elif add_or_update or remove:
-                    changed = True
-                    if not module.check_mode:
-                        with Action("update secret %s" % name, secrets):
-                            client.update_secret(str(existing.id), private=existing.private,
-                                                 add_or_update_values=add_or_update, remove_values=remove)
-                diff = {"before": {"name": name, "keys": before} if existing is not None else {},
-                        "after": {"name": name, "keys": after}}
-    except ZenMLFailure as exc:
-        module.fail_json(msg=str(exc))
+    def validate(self):
+        super(Secret, self).validate()
+        problem = check_secret(self.params)
+        if problem:
+            raise ModuleError(problem)
 
-    if params["state"] == "absent":
-        secret_id = None
-    result = dict(changed=changed, secret=dict(name=name, id=secret_id, keys=sorted(final), private=private))
-    if params["reveal"]:
-        result["values"] = dict((k, current[k]) for k in params["reveal"] if k in current)
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    def what(self):
+        return "secret %s" % self.params["name"]
+
+    def reconcile(self):
+        p = self.params
+        document, current, before, after = self.reconcile_secret(p["name"], p["state"], desired_values(p["values"]),
+                                                                 p["purge"], p["keep"], p["private"])
+        self.diff(before, after)
+        if p["reveal"]:
+            self.returns["values"] = dict((k, current[k]) for k in p["reveal"] if k in current)
+        return document
+
+
+def main():
+    Secret.main()
 
 
 if __name__ == "__main__":

@@ -9,24 +9,31 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: zenml_stack
-short_description: Reconcile a ZenML stack, its components and its service connector in one call
+short_description: Reconcile ZenML stacks, their components and service connector (and secrets) in one call
 version_added: 1.0.0
 description:
   - Registers, updates or deletes a ZenML service connector, the stack components linked to it and the
     stack made of them, in one process (importing ZenML costs seconds, so this is one module, not
     one module per component).
+  - "Two forms: one stack (O(name), O(connector), O(components), O(activate)), or several (O(stacks),
+    each item with the same options). A component that several stacks share is declared the same in
+    each and reconciled once. O(secrets) reconciles ZenML secrets in the same process, like
+    M(llmtwin.deploy.zenml_secret) does."
   - Each component's flavor and configuration are compared with the store. Configuration is compared
     after validation by the flavor's configuration class, so defaults the flavor fills in are not
     drift. A changed configuration is updated in place; a changed flavor replaces the component.
   - With O(state=absent), the stack is deleted first, then its components, then the connector; a
-    component or connector still used by another stack or component is left in place with a warning.
+    component or connector still used by another stack or component (one this call does not delete)
+    is left in place with a warning.
 options:
   name:
-    description: Name of the stack, for example C(aws-stack).
+    description:
+      - Name of the stack, for example C(aws-stack) (the single form). Give O(name) or O(stacks).
     type: str
-    required: true
   state:
-    description: Whether the stack (and its components and connector) should exist.
+    description:
+      - Whether the stack (and its components and connector) should exist.
+      - The default of every item of O(stacks) and O(secrets) that sets no O(stacks[].state) of its own.
     type: str
     choices: [present, absent]
     default: present
@@ -34,9 +41,10 @@ options:
     description:
       - Make the stack the active stack of the ZenML configuration. V(false) leaves the active stack alone.
       - With O(state=absent), an active stack is first replaced by the C(default) stack.
+      - Single form only; with O(stacks) set O(stacks[].activate).
     type: bool
     default: false
-  connector:
+  connector: &connector
     description:
       - The service connector the components use. Left out, no connector is managed and the
         components' links are left as they are.
@@ -86,22 +94,81 @@ options:
             on every run. V(false) registers it without calling AWS.
         type: bool
         default: false
-  components:
+  components: &components
     description:
       - The stack's components, keyed by component type (V(artifact_store), V(container_registry),
         V(orchestrator), V(step_operator), ...). The stack is made of exactly these components.
       - Left out with O(state=present), an existing stack keeps its components; with O(state=absent),
         the stack's current components are deleted.
     type: dict
+  stacks:
+    description:
+      - Several stacks in one call, reconciled in order (the list form; instead of O(name)).
+      - A component declared by more than one stack must be declared the same in each (name, flavor,
+        configuration); it is reconciled once, where it first appears.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Name of the stack.
+        type: str
+        required: true
+      state:
+        description: Whether this stack should exist; unset, O(state) applies.
+        type: str
+        choices: [present, absent]
+      activate:
+        description: Make this stack the active stack.
+        type: bool
+        default: false
+      connector: *connector
+      components: *components
+  secrets:
+    description:
+      - ZenML secrets reconciled in the same process after the stacks (the application's C(settings)
+        secret), with the rules of M(llmtwin.deploy.zenml_secret).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Name of the secret.
+        type: str
+        required: true
+      state:
+        description: Whether the secret should exist; unset, O(state) applies.
+        type: str
+        choices: [present, absent]
+      values:
+        description:
+          - The secret's key/value pairs; null or empty values are left out. Required with state V(present).
+            Never logged or returned.
+        type: dict
+      purge:
+        description: Remove the keys of the existing secret that are not in O(secrets[].values) (except O(secrets[].keep)).
+        type: bool
+        default: true
+      keep:
+        description: Keys that O(secrets[].purge) never removes.
+        type: list
+        elements: str
+        default: []
+      private:
+        description: Whether the secret is private to the ZenML user that runs the module.
+        type: bool
+        default: false
 extends_documentation_fragment:
   - llmtwin.deploy.zenml
   - llmtwin.deploy.zenml.attributes
+  - llmtwin.deploy.actions
 notes:
   - "Each value of O(components) is a dict: C(name) (required), C(flavor) (required), C(configuration)
     (dict, default empty) and C(connector) (bool, default true: link the component to the connector
     when its flavor can use one; the connector resource is the flavor's resource attribute, for
     example the artifact store's C(path) or the registry's C(uri))."
   - Configuration keys not in O(components) are removed from an existing component.
+  - "Action kinds: C(connector), C(stack), C(secret) and the component type (C(orchestrator s3)...). A
+    flavor change is C(update <type> <name>: flavor a -> b (replaced)); activating a stack is
+    C(update stack <name>: activate)."
 author:
   - LLM Twin deploy team (@llmtwin)
 """
@@ -137,6 +204,23 @@ EXAMPLES = r"""
           execution_role: arn:aws:iam::123456789012:role/llm-twin-sagemaker
           synchronous: false
 
+- name: Two stacks sharing the artifact store, and the settings secret, in one process
+  llmtwin.deploy.zenml_stack:
+    stacks:
+      - name: aws-stack
+        connector: {name: aws, auth_method: implicit, region: us-east-1}
+        components:
+          artifact_store: {name: s3, flavor: s3, configuration: {path: "s3://llm-twin-artifacts"}}
+          orchestrator: {name: sagemaker, flavor: sagemaker, configuration: {execution_role: "{{ role_arn }}"}}
+      - name: local-pipelines
+        components:
+          artifact_store: {name: s3, flavor: s3, configuration: {path: "s3://llm-twin-artifacts"}}
+          orchestrator: {name: local-pipelines, flavor: local}
+    secrets:
+      - name: settings
+        values: {DATABASE_NAME: twin}
+  no_log: true
+
 - name: Tear it down (stack, then components, then connector)
   llmtwin.deploy.zenml_stack:
     name: aws-stack
@@ -146,7 +230,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 stack:
-  description: The stack as it is (or would be, in check mode) after the run.
+  description: The stack as it is (or would be, in check mode) after the run; with O(stacks), the first one.
   returned: always
   type: dict
   contains:
@@ -164,8 +248,15 @@ stack:
       type: dict
       sample:
         artifact_store: {name: s3, flavor: s3, id: 4c1e..., configuration: {path: "s3://bucket"}}
+stacks:
+  description: Every stack of the call, in order, each shaped like RV(stack).
+  returned: always
+  type: list
+  elements: dict
 connector:
-  description: The service connector, never with its credentials. Empty when O(connector) is not given.
+  description:
+    - The service connector, never with its credentials; with O(stacks), the first one declared.
+      Empty when no connector is given.
   returned: always
   type: dict
   contains:
@@ -185,576 +276,381 @@ connector:
       description: Resource types the connector gives access to.
       type: list
       elements: str
+secrets:
+  description: The secrets of O(secrets) without their values (name, id, keys, private), in order.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: settings, id: 0f3e..., keys: [AWS_REGION, DATABASE_NAME], private: false}]
+diff:
+  description:
+    - Connectors, components, stacks and secrets before and after, by name; secret values masked
+      (secrets show key names only).
+  returned: when diff mode is on
+  type: dict
 actions:
-  description: What was (or, in check mode, would be) done, in order.
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
   returned: always
   type: list
   elements: str
-  sample: ["create connector aws", "update orchestrator sagemaker (configuration: synchronous)"]
-diff:
-  description: Connector, components and stack before and after; secret values masked.
-  returned: when diff mode is on
-  type: dict
+  sample: ["create connector aws", "update orchestrator sagemaker: configuration synchronous"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["connector aws", "orchestrator sagemaker", "artifact_store s3", "stack aws-stack"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, failed, mask_uri
 from ansible_collections.llmtwin.deploy.plugins.module_utils._zenml import (
-    CHANGED,
-    COMPONENT_TYPES,
-    CONNECTOR_SECRET_KEYS,
-    HIDDEN,
-    Action,
-    ZenMLFailure,
-    check_common_params,
-    deadline,
-    get_client,
-    import_zenml,
-    masked_mapping,
+    SECRETS,
+    ZenMLModule,
+    active_stack_id,
+    component_flavor,
+    components_using,
     probe_endpoint,
-    quiet,
-    zenml_argument_spec,
+    read_component,
+    read_connector,
+    read_connector_type,
+    read_stack,
+    stacks_using,
+    update_stack_components,
+    validated_configuration,
+    zenml_errors,
+)
+from ansible_collections.llmtwin.deploy.plugins.module_utils._zenml_plan import (
+    CONNECTOR_SECRET_KEYS,
+    check_params,
+    component_view,
+    connector_after_view,
+    connector_changes,
+    connector_view,
+    desired_connector,
+    desired_values,
+    ordered_types,
+    plan_component,
+    secret_items,
+    stack_items,
+    stack_view,
+    wanted_components,
 )
 
-CONNECTOR_CONFIG_KEYS = ("region", "role_arn", "profile_name", "aws_access_key_id", "aws_secret_access_key",
-                         "aws_session_token", "endpoint_url")
-COMPONENT_KEYS = ("name", "flavor", "configuration", "connector")
-# Creation and report order: what a stack cannot exist without first.
-TYPE_ORDER = dict((t, i) for i, t in enumerate(("orchestrator", "artifact_store", "container_registry",
-                                                "step_operator")))
+CONNECTOR_OPTIONS = dict(
+    name=dict(type="str", default="aws"),
+    type=dict(type="str", default="aws"),
+    auth_method=dict(type="str"),
+    region=dict(type="str"),
+    role_arn=dict(type="str"),
+    profile_name=dict(type="str"),
+    aws_access_key_id=dict(type="str", no_log=True),
+    aws_secret_access_key=dict(type="str", no_log=True),
+    aws_session_token=dict(type="str", no_log=True),
+    endpoint_url=dict(type="str"),
+    verify=dict(type="bool", default=False),
+)
+STATES = ["present", "absent"]
 
 
-def ordered_types(types):
-    return sorted(types, key=lambda t: (TYPE_ORDER.get(t, 99), t))
+class Stack(ZenMLModule):
+    resource = "stack"
+    argument_spec = dict(
+        name=dict(type="str"),
+        state=dict(type="str", default="present", choices=STATES),
+        activate=dict(type="bool", default=False),
+        connector=dict(type="dict", options=CONNECTOR_OPTIONS),
+        components=dict(type="dict"),
+        stacks=dict(type="list", elements="dict", options=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=STATES),
+            activate=dict(type="bool", default=False),
+            connector=dict(type="dict", options=CONNECTOR_OPTIONS),
+            components=dict(type="dict"),
+        )),
+        secrets=dict(type="list", elements="dict", no_log=False, options=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=STATES),
+            values=dict(type="dict", no_log=True),
+            purge=dict(type="bool", default=True),
+            keep=dict(type="list", elements="str", default=[], no_log=False),
+            private=dict(type="bool", default=False),
+        )),
+    )
+    module_kwargs = dict(mutually_exclusive=[("name", "stacks"), ("connector", "stacks"), ("components", "stacks")],
+                         required_one_of=[("name", "stacks", "secrets")])
 
+    def validate(self):
+        super(Stack, self).validate()
+        problem = check_params(self.params)
+        if problem:
+            raise ModuleError(problem)
+        self.stacks = stack_items(self.params)
+        self.secrets = secret_items(self.params)
+        for stack in self.stacks:
+            SECRETS.extend((stack["connector"] or {}).get(k) for k in CONNECTOR_SECRET_KEYS)
 
-def check_params(params):
-    """Return the first problem with the options (no I/O, nothing imported), or None."""
-    problem = check_common_params(params)
-    if problem:
-        return problem
-    if not params["name"].strip():
-        return "name: expected a non-empty stack name"
-    conn = params["connector"]
-    if conn is not None:
-        if not conn["name"] or not conn["name"].strip():
-            return "connector.name: expected a non-empty connector name"
-        if params["state"] == "present" and not conn["auth_method"]:
-            return "connector.auth_method is required with state=present (for example secret-key or iam-role)"
-        if bool(conn["aws_access_key_id"]) != bool(conn["aws_secret_access_key"]):
-            return "connector.aws_access_key_id and connector.aws_secret_access_key must be given together"
-        if params["state"] == "present" and conn["auth_method"] in ("secret-key", "iam-role", "sts-token",
-                                                                    "session-token", "federation-token"):
-            if not conn["aws_access_key_id"]:
-                return ("connector.aws_access_key_id and connector.aws_secret_access_key are required with "
-                        "auth_method %s" % conn["auth_method"])
-        if params["state"] == "present" and conn["auth_method"] == "iam-role" and not conn["role_arn"]:
-            return "connector.role_arn is required with auth_method iam-role"
-        if params["state"] == "present" and conn["type"] == "aws" and not conn["region"]:
-            return "connector.region is required for an aws connector"
-    components = params["components"]
-    if components is None:
-        return None
-    for ctype, spec in components.items():
-        if spec is None:  # an optional component the caller left unset, e.g. step_operator
-            continue
-        where = "components.%s" % ctype
-        if ctype not in COMPONENT_TYPES:
-            return "components: unknown component type %r (expected one of %s)" % (ctype, ", ".join(COMPONENT_TYPES))
-        if not isinstance(spec, dict):
-            return "%s: expected a dict with name, flavor, configuration, connector" % where
-        unknown = sorted(set(spec) - set(COMPONENT_KEYS))
-        if unknown:
-            return "%s: unknown keys %s (expected %s)" % (where, ", ".join(unknown), ", ".join(COMPONENT_KEYS))
-        for key in ("name", "flavor"):
-            if not isinstance(spec.get(key), str) or not spec[key].strip():
-                return "%s.%s: expected a non-empty string" % (where, key)
-        if spec.get("configuration") is not None and not isinstance(spec["configuration"], dict):
-            return "%s.configuration: expected a dict" % where
-        if not isinstance(spec.get("connector", True), bool):
-            return "%s.connector: expected true or false" % where
-    wanted = wanted_components(components)
-    if params["state"] == "present" and ("orchestrator" not in wanted or "artifact_store" not in wanted):
-        return "components: a stack needs at least an orchestrator and an artifact_store"
-    return None
+    def what(self):
+        names = [s["name"] for s in self.stacks] or [s["name"] for s in self.secrets]
+        kind = "stack" if self.stacks else "secret"
+        return "%s%s %s" % (kind, "s" if len(names) > 1 else "", ", ".join(names))
 
-
-def wanted_components(components):
-    """The components asked for: null entries and null configuration values mean "not set"."""
-    if components is None:
-        return None
-    wanted = {}
-    for ctype, spec in components.items():
-        if spec is None:
-            continue
-        config = dict((k, v) for k, v in (spec.get("configuration") or {}).items() if v is not None)
-        wanted[ctype] = dict(name=spec["name"], flavor=spec["flavor"], configuration=config,
-                             connector=spec.get("connector", True))
-    return wanted
-
-
-def desired_connector(conn):
-    """The connector as stored: name, type, auth method and configuration without unset keys."""
-    config = dict((k, conn[k]) for k in CONNECTOR_CONFIG_KEYS if conn.get(k) not in (None, ""))
-    return dict(name=conn["name"], type=conn["type"], auth_method=conn["auth_method"], configuration=config)
-
-
-def connector_changes(current, desired, all_resource_types):
-    """Names of what differs between a stored connector view and the desired one."""
-    changes = []
-    if current["auth_method"] != desired["auth_method"]:
-        changes.append("auth_method")
-    keys = sorted(set(current["configuration"]) | set(desired["configuration"]))
-    changes.extend(k for k in keys if current["configuration"].get(k) != desired["configuration"].get(k))
-    if sorted(current["resource_types"]) != sorted(all_resource_types) or current["resource_id"]:
-        changes.append("resource_types")
-    return changes
-
-
-def config_update(current, desired):
-    """(changed keys, update payload): the payload sets desired values and unsets extra keys (None)."""
-    keys = sorted(set(current) | set(desired))
-    changed = [k for k in keys if current.get(k) != desired.get(k)]
-    payload = dict(desired)
-    payload.update((k, None) for k in current if k not in desired)
-    return changed, payload
-
-
-def connector_view(conn):
-    """A diff view of a connector dict (name/type/auth_method/configuration), secrets shown as "<hidden>"."""
-    if not conn:
-        return {}
-    config = conn.get("configuration") or {}
-    masked = dict((k, HIDDEN if k in CONNECTOR_SECRET_KEYS else v) for k, v in sorted(config.items()))
-    return dict(name=conn["name"], type=conn["type"], auth_method=conn["auth_method"], configuration=masked)
-
-
-def connector_after_view(current, desired):
-    """The desired connector for the diff: secrets show "<changed>" when they differ, else "<hidden>"."""
-    view = connector_view(desired)
-    old = (current or {}).get("configuration") or {}
-    for key in CONNECTOR_SECRET_KEYS:
-        if key in desired["configuration"]:
-            view["configuration"][key] = HIDDEN if old.get(key) == desired["configuration"][key] else CHANGED
-    return view
-
-
-class Reconciler(object):
-    """Reads the store once, plans, and applies unless in check mode."""
-
-    def __init__(self, module, client, secrets):
+    # ---- the run: every stack in order, then the secrets
+    def reconcile(self):
         from zenml.enums import StackComponentType
-        self.module = module
-        self.params = module.params
-        self.client = client
-        self.secrets = secrets
-        self.check = module.check_mode
         self.T = StackComponentType
-        self.actions = []
-        self.warnings = []
-        self.before = {}
-        self.after = {}
+        self.before = dict(connectors={}, components={}, stacks={}, secrets={})
+        self.after = dict(connectors={}, components={}, stacks={}, secrets={})
+        self.connectors = {}     # name -> (id, resource types, returned document): one read per connector
+        self.components = {}     # (type, name) -> (id, returned document): shared components once
+        self.replaced = []       # (type, old id, name) of components swapped out for a new flavor
+        self.gone_stacks = set()       # ids this run deletes (still there in check mode)
+        self.gone_components = set()
+        stacks = [self.present(s) if s["state"] == "present" else self.absent(s) for s in self.stacks]
+        self.cleanup_replaced()
+        secrets = []
+        for spec in self.secrets:
+            document, dummy, before, after = self.reconcile_secret(
+                spec["name"], spec["state"], desired_values(spec["values"]), spec["purge"], spec["keep"],
+                spec["private"])
+            self.before["secrets"][spec["name"]] = before
+            self.after["secrets"][spec["name"]] = after
+            secrets.append(document)
+        self.diff(self.before, self.after)
+        first_connector = [c for c in (s["connector"] for s in self.stacks if s["state"] == "present") if c]
+        self.returns.update(stacks=stacks, secrets=secrets,
+                            connector=self.connectors[first_connector[0]["name"]][2] if first_connector else {})
+        return stacks[0] if stacks else {}
 
-    def act(self, what):
-        return Action(what, self.secrets)
-
-    # ---- reads ----
-    def find_connector(self, name):
-        with self.act("read service connector %s" % name):
-            page = self.client.list_service_connectors(name=name, hydrate=True, expand_secrets=True)
-        found = [c for c in page.items if c.name == name]
-        return found[0] if found else None
-
-    def find_component(self, ctype, name):
-        with self.act("read %s %s" % (ctype, name)):
-            page = self.client.list_stack_components(name=name, type=ctype, hydrate=True)
-        found = [c for c in page.items if c.name == name]
-        return found[0] if found else None
-
-    def find_stack(self, name):
-        with self.act("read stack %s" % name):
-            page = self.client.list_stacks(name=name, hydrate=True)
-        found = [s for s in page.items if s.name == name]
-        return found[0] if found else None
-
-    def stacks_using(self, component_id):
-        with self.act("list the stacks using component %s" % component_id):
-            return list(self.client.list_stacks(component_id=component_id, size=50).items)
-
-    def active_stack_id(self):
-        with self.act("read the active stack"):
-            return self.client.active_stack_model.id
-
-    @staticmethod
-    def stored_connector(model):
-        config = model.configuration
-        plain = config.plain if hasattr(config, "plain") else dict(config)
-        ctype = model.connector_type if isinstance(model.connector_type, str) else model.connector_type.connector_type
-        return dict(name=model.name, type=ctype, auth_method=model.auth_method,
-                    configuration=dict((k, v) for k, v in plain.items() if v is not None),
-                    resource_types=list(model.resource_types or []), resource_id=model.resource_id)
-
-    # ---- connector ----
-    def reconcile_connector(self):
-        """Return (connector id, resource types it serves); the id is None when absent or only planned."""
-        spec = self.params["connector"]
+    # ---- connector
+    def connector(self, spec):
+        """Reconcile the connector once per run; return (its id, the resource types it serves)."""
         if spec is None:
             return None, []
-        desired = desired_connector(spec)
-        name = desired["name"]
-        model = self.find_connector(name)
-        with self.act("read service connector type %s" % desired["type"]):
-            try:
-                ctype = self.client.get_service_connector_type(desired["type"])
-            except KeyError:
-                raise ZenMLFailure("connector.type: unknown ZenML service connector type %r (is the ZenML "
-                                   "integration for it installed?)" % desired["type"])
-        all_types = [r.resource_type for r in ctype.resource_types]
-        auth_methods = [a.auth_method for a in ctype.auth_methods]
+        if spec["name"] not in self.connectors:
+            self.connectors[spec["name"]] = self.reconcile_connector(spec)
+        return self.connectors[spec["name"]][:2]
+
+    def reconcile_connector(self, spec):
+        client, desired, name, verify = self.client, desired_connector(spec), spec["name"], spec["verify"]
+        current = read_connector(client, name)
+        all_types, auth_methods = read_connector_type(client, desired["type"])
         if desired["auth_method"] not in auth_methods:
-            raise ZenMLFailure("connector.auth_method: %r is not an auth method of %s connectors (expected one "
-                               "of %s)" % (desired["auth_method"], desired["type"], ", ".join(auth_methods)))
-        verify = spec["verify"]
+            raise ModuleError("connector.auth_method: %r is not an auth method of %s connectors (expected one of %s)"
+                              % (desired["auth_method"], desired["type"], ", ".join(auth_methods)))
+        if current is not None and current["type"] != desired["type"]:
+            raise ModuleError("connector.type: connector %s exists with type %s, not %s; delete it first or pick "
+                              "another name" % (name, current["type"], desired["type"]))
         if verify:
             self.probe(name, desired)
-        current = self.stored_connector(model) if model is not None else None
-        self.before["connector"] = connector_view(current)
-        self.after["connector"] = connector_after_view(current, desired)
+        self.manage("connector", name)
+        self.before["connectors"][name] = connector_view(current)
+        self.after["connectors"][name] = connector_after_view(current, desired)
+        changes = connector_changes(current, desired, all_types) if current else []
+
+        def create(register):
+            return client.create_service_connector(
+                name=name, connector_type=desired["type"], auth_method=desired["auth_method"],
+                configuration=desired["configuration"], verify=verify, list_resources=False, register=register)[0]
+
+        def update(apply):
+            return client.update_service_connector(
+                current["id"], auth_method=desired["auth_method"], configuration=desired["configuration"],
+                resource_type="", resource_id="", verify=verify, list_resources=False, update=apply)
+
+        if self.check_mode and (current is None or changes):
+            # ZenML validates (and with verify, checks against AWS) without registering: a plan that
+            # would fail on the real run fails here too.
+            with zenml_errors("verify" if verify else "validate", "connector %s" % name):
+                if current is None:
+                    create(False)
+                else:
+                    update(False)
+        connector_id = current["id"] if current else None
         if current is None:
-            self.actions.append("create connector %s" % name)
-            with self.act("%s service connector %s" % ("verify" if verify else "validate", name)):
-                result = self.client.create_service_connector(
-                    name=name, connector_type=desired["type"], auth_method=desired["auth_method"],
-                    configuration=desired["configuration"], verify=verify, list_resources=False,
-                    register=not self.check)[0]
-            self.connector_info = dict(name=name, type=desired["type"], auth_method=desired["auth_method"],
-                                       id=None if self.check else str(result.id), resource_types=all_types)
-            return (None if self.check else result.id), all_types
-        if current["type"] != desired["type"]:
-            raise ZenMLFailure("connector.type: connector %s exists with type %s, not %s; delete it first or pick "
-                               "another name" % (name, current["type"], desired["type"]))
-        changes = connector_changes(current, desired, all_types)
-        if changes:
-            self.actions.append("update connector %s (%s)" % (name, ", ".join(changes)))
-            with self.act("%s service connector %s" % ("verify" if verify else "update", name)):
-                self.client.update_service_connector(
-                    model.id, auth_method=desired["auth_method"], configuration=desired["configuration"],
-                    resource_type="", resource_id="", verify=verify, list_resources=False,
-                    update=not self.check)
+            created = self.write("create", "connector", name, lambda: create(True))
+            connector_id = created.id if created is not None else None
+        elif changes:
+            self.write("update", "connector", name, lambda: update(True), detail=", ".join(changes))
         elif verify:
-            with self.act("verify service connector %s" % name):
-                resources = self.client.verify_service_connector(model.id, list_resources=False)
+            with zenml_errors("verify", "connector %s" % name):
+                resources = client.verify_service_connector(connector_id, list_resources=False)
             if resources.error:
-                raise ZenMLFailure("Failed to verify service connector %s: %s" % (name, resources.error))
-        self.connector_info = dict(name=name, type=desired["type"], auth_method=desired["auth_method"],
-                                   id=str(model.id), resource_types=all_types)
-        return model.id, all_types
+                raise failed("verify", "connector %s" % name, resources.error)
+        document = dict(name=name, type=desired["type"], auth_method=desired["auth_method"],
+                        id=str(connector_id) if connector_id else None, resource_types=all_types)
+        return connector_id, all_types, document
 
     def probe(self, name, desired):
         """Fail fast and plainly when the AWS endpoint that verification would call is down."""
         endpoint = desired["configuration"].get("endpoint_url") or self.params["aws_endpoint_url"]
-        if not endpoint:
-            return
-        cause = probe_endpoint(endpoint, timeout=min(5.0, self.params["timeout"]))
+        cause = probe_endpoint(endpoint, timeout=min(5.0, self.params["timeout"])) if endpoint else None
         if cause:
-            raise ZenMLFailure("Failed to verify service connector %s: AWS endpoint %s is not reachable (%s)"
-                               % (name, mask_uri(endpoint), cause))
+            raise failed("verify", "connector %s" % name, "AWS endpoint %s is not reachable (%s)" % (mask_uri(endpoint), cause))
 
-    # ---- components ----
-    def flavor(self, ctype, name):
-        T = self.T(ctype)
-        try:
-            return self.client.get_flavor_by_name_and_type(name=name, component_type=T)
-        except KeyError:
-            with self.act("list %s flavors" % ctype):
-                names = sorted(set(f.name for f in self.client.list_flavors(type=T, size=200).items))
-            raise ZenMLFailure("components.%s.flavor: unknown ZenML flavor %r for %s (available: %s)"
-                               % (ctype, name, ctype, ", ".join(names) or "none"))
+    # ---- components
+    def component(self, ctype, spec, connector, connector_id, connector_types):
+        """Reconcile one component once per run; return (its id or None when only planned, its document)."""
+        key = (ctype, spec["name"])
+        if key not in self.components:
+            self.components[key] = self.reconcile_component(ctype, spec, connector, connector_id, connector_types)
+        return self.components[key]
 
-    def plan_component(self, ctype, spec, connector_id, connector_types):
-        """Validate the desired component against its flavor and compare it with the stored one."""
-        from zenml.stack.flavor import Flavor
-        from zenml.stack.utils import validate_stack_component_config
-        from zenml.utils.secret_utils import is_secret_field
-        name, flavor_name = spec["name"], spec["flavor"]
-        with self.act("read flavor %s of %s" % (flavor_name, ctype)):
-            flavor = self.flavor(ctype, flavor_name)
-        with self.act("validate components.%s.configuration for flavor %s" % (ctype, flavor_name)):
-            config_class = Flavor.from_model(flavor).config_class
-            validated = validate_stack_component_config(configuration_dict=dict(spec.get("configuration") or {}),
-                                                        flavor=flavor, component_type=self.T(ctype))
-            desired_config = validated.model_dump(mode="json", exclude_unset=True)
-        secret_keys = set(k for k, f in config_class.model_fields.items() if is_secret_field(f))
+    def reconcile_component(self, ctype, spec, connector, connector_id, connector_types):
+        client, name, T = self.client, spec["name"], self.T(ctype)
+        flavor = component_flavor(client, ctype, spec["flavor"])
+        config, secret_keys = validated_configuration(flavor, ctype, spec["configuration"])
         link = None
-        if spec.get("connector", True) and self.params["connector"] is not None and flavor.connector_resource_type:
-            if (flavor.connector_type in (None, self.params["connector"]["type"])
-                    and flavor.connector_resource_type in connector_types):
-                attr = flavor.connector_resource_id_attr
-                link = (connector_id, desired_config.get(attr) if attr else None)
-        current = self.find_component(ctype, name)
-        plan = dict(type=ctype, name=name, flavor=flavor_name, config=desired_config, link=link,
-                    secret_keys=secret_keys, current=current, action=None, payload=None)
-        self.before.setdefault("components", {})
-        self.after.setdefault("components", {})
+        if (spec["connector"] and connector is not None and flavor.connector_resource_type
+                and flavor.connector_type in (None, connector["type"])
+                and flavor.connector_resource_type in connector_types):
+            attr = flavor.connector_resource_id_attr
+            link = (connector_id, config.get(attr) if attr else None)
+        current = read_component(client, ctype, name)
+        plan = plan_component(current, dict(name=name, flavor=spec["flavor"], configuration=config, link=link,
+                                            keep_link=spec["connector"]))
+        label = "%s %s" % (ctype, name)
+        self.manage(ctype, name)
         if current is not None:
-            self.before["components"][ctype] = self.component_view(ctype, current.name, current.flavor_name,
-                                                                   current.configuration, secret_keys,
-                                                                   current.connector.name if current.connector else None)
-        conn_name = self.params["connector"]["name"] if link else None
-        self.after["components"][ctype] = self.component_view(ctype, name, flavor_name, desired_config,
-                                                              secret_keys, conn_name)
-        if current is None:
-            plan["action"] = "create"
-            self.actions.append("create %s %s (flavor %s)" % (ctype, name, flavor_name))
-        elif current.flavor_name != flavor_name:
-            plan["action"] = "replace"
-            self.actions.append("replace %s %s (flavor %s -> %s)" % (ctype, name, current.flavor_name, flavor_name))
-        else:
-            changed, payload = config_update(dict(current.configuration), desired_config)
-            current_link = (current.connector.id if current.connector else None, current.connector_resource_id)
-            relink = link is not None and (connector_id is None or current_link != link)
-            unlink = link is None and not spec.get("connector", True) and current.connector is not None
-            if changed or relink or unlink:
-                plan["action"] = "update"
-                plan["payload"] = payload if changed else None
-                plan["relink"], plan["unlink"] = relink, unlink
-                what = []
-                if changed:
-                    what.append("configuration: %s" % ", ".join(changed))
-                if relink:
-                    what.append("connector link")
-                if unlink:
-                    what.append("connector unlinked")
-                self.actions.append("update %s %s (%s)" % (ctype, name, "; ".join(what)))
-        return plan
+            self.before["components"][label] = component_view(name, current["flavor"], current["configuration"],
+                                                              secret_keys, current["connector_name"])
+        view = component_view(name, spec["flavor"], config, secret_keys, connector["name"] if link else None)
+        self.after["components"][label] = view
+        component_id = current["id"] if current else None
+        if plan["verb"] == "update":
+            self.write("update", ctype, name, detail=plan["detail"], call=lambda: client.update_stack_component(
+                current["id"], T, configuration=plan["payload"], disconnect=plan["unlink"] or None,
+                connector_id=link[0] if link and plan["relink"] else None,
+                connector_resource_id=link[1] if link and plan["relink"] else None))
+        elif plan["verb"] == "create":
+            component_id = self.write("create", ctype, name, detail=plan["detail"], call=lambda: self.create_component(
+                T, spec["flavor"], name, config, link))
+        elif plan["verb"] == "replace":
+            component_id = self.write("update", ctype, name, detail=plan["detail"] + " (replaced)",
+                                      call=lambda: self.replace_component(T, current, spec["flavor"], config, link))
+        document = dict(name=name, flavor=spec["flavor"], id=str(component_id) if component_id else None,
+                        configuration=view["configuration"])
+        return component_id, document
 
-    @staticmethod
-    def component_view(ctype, name, flavor, configuration, secret_keys, connector):
-        return dict(name=name, flavor=flavor, configuration=masked_mapping(dict(configuration), secret_keys),
-                    connector=connector)
-
-    def link_component(self, ctype, component_id, link):
-        with self.act("link %s to service connector" % ctype):
-            return self.client.update_stack_component(component_id, self.T(ctype), connector_id=link[0],
-                                                      connector_resource_id=link[1])
-
-    def apply_component(self, plan, connector_id):
-        """Apply one planned component; return its id (None in check mode for a new one)."""
-        ctype, name, T = plan["type"], plan["name"], self.T(plan["type"])
-        current = plan["current"]
-        link = (connector_id, plan["link"][1]) if plan["link"] else None
-        if plan["action"] is None:
-            return current.id
-        if self.check:
-            return None if plan["action"] in ("create", "replace") else current.id
-        if plan["action"] == "update":
-            with self.act("update %s %s" % (ctype, name)):
-                self.client.update_stack_component(
-                    current.id, T, configuration=plan["payload"], disconnect=plan["unlink"] or None,
-                    connector_id=link[0] if link and plan["relink"] else None,
-                    connector_resource_id=link[1] if link and plan["relink"] else None)
-            return current.id
-        if plan["action"] == "replace":
-            users = self.stacks_using(current.id)
-            if users:
-                # The stack cannot lose a required component: rename the old one, swap it out of the
-                # stack, and delete it once the stack uses the new one.
-                with self.act("rename %s %s before replacing it" % (ctype, name)):
-                    self.client.update_stack_component(current.id, T, name="%s-replaced-%s" % (name, str(current.id)[:8]))
-                self.replaced.append((ctype, current.id, name))
-            else:
-                with self.act("delete %s %s (flavor change)" % (ctype, name)):
-                    self.client.delete_stack_component(current.id, T)
-        with self.act("create %s %s" % (ctype, name)):
-            created = self.client.create_stack_component(name=name, flavor=plan["flavor"], component_type=T,
-                                                         configuration=plan["config"])
+    def create_component(self, T, flavor, name, config, link):
+        created = self.client.create_stack_component(name=name, flavor=flavor, component_type=T, configuration=config)
         if link:
-            self.link_component(ctype, created.id, link)
+            self.client.update_stack_component(created.id, T, connector_id=link[0], connector_resource_id=link[1])
         return created.id
 
-    # ---- stack ----
-    def present(self):
-        name = self.params["name"]
-        self.replaced = []
-        connector_id, connector_types = self.reconcile_connector()
-        specs = wanted_components(self.params["components"])
-        stack = self.find_stack(name)
-        if specs is None and stack is None:
-            raise ZenMLFailure("components is required to create stack %s" % name)
-        plans = [self.plan_component(t, specs[t], connector_id, connector_types) for t in ordered_types(specs or {})]
-        current_map = {}
-        if stack is not None:
-            current_map = dict((t.value, sorted(str(c.id) for c in comps)) for t, comps in stack.components.items() if comps)
-            self.before["stack"] = dict(name=name, components=dict((t.value, [c.name for c in comps])
-                                                                   for t, comps in stack.components.items() if comps))
-        # In check mode only the ids of components that stay are known.
-        ids = self.ids = {}
-        for plan in plans:
-            ids[plan["type"]] = self.apply_component(plan, connector_id)
-        if specs is None:
-            desired_map = current_map
+    def replace_component(self, T, current, flavor, config, link):
+        if stacks_using(self.client, current["id"]):
+            # A stack cannot lose a required component: rename the old one, let the stack switch to the
+            # new one, and delete the old one at the end of the run (cleanup_replaced).
+            old_name = "%s-replaced-%s" % (current["name"], str(current["id"])[:8])
+            self.client.update_stack_component(current["id"], T, name=old_name)
+            self.replaced.append((T, current["id"], current["name"]))
         else:
-            desired_map = dict((t, [str(i)] if i else [None]) for t, i in ids.items())
-        self.after["stack"] = dict(name=name, components=dict((p["type"], [p["name"]]) for p in plans)
-                                   if specs is not None else self.before.get("stack", {}).get("components", {}))
-        stack_id = stack.id if stack is not None else None
-        if stack is None:
-            self.actions.append("create stack %s" % name)
-            if not self.check:
-                with self.act("create stack %s" % name):
-                    stack_id = self.client.create_stack(name, dict((self.T(t), i) for t, i in ids.items())).id
-        elif desired_map != current_map:
-            self.actions.append("update stack %s (components)" % name)
-            if not self.check:
-                self.update_stack_components(stack, ids)
-        self.cleanup_replaced(stack_id)
-        active = stack_id is not None and self.active_stack_id() == stack_id
-        if stack is not None:
-            self.before["stack"]["active"] = active
-        if self.params["activate"] and not active:
-            self.actions.append("activate stack %s" % name)
-            if not self.check:
-                with self.act("activate stack %s" % name):
-                    self.client.activate_stack(stack_id)
-            active = True
-        self.after["stack"]["active"] = active
-        return self.result(stack_id, active)
+            self.client.delete_stack_component(current["id"], T)
+        return self.create_component(T, flavor, current["name"], config, link)
 
-    def update_stack_components(self, stack, ids):
-        from zenml.config.global_config import GlobalConfiguration
-        from zenml.models import StackUpdate
-        with self.act("update stack %s" % stack.name):
-            update = StackUpdate(components=dict((self.T(t), [i]) for t, i in ids.items()))
-            updated = self.client.zen_store.update_stack(stack_id=stack.id, stack_update=update)
-            if GlobalConfiguration().active_stack_id == updated.id:
-                GlobalConfiguration().set_active_stack(updated)
-
-    def cleanup_replaced(self, stack_id):
-        for ctype, old_id, name in self.replaced:
-            others = [s.name for s in self.stacks_using(old_id) if s.id != stack_id]
+    def cleanup_replaced(self):
+        for T, old_id, name in self.replaced:
+            others = [n for i, n in stacks_using(self.client, old_id)]
             if others:
-                self.warnings.append("%s %s was replaced in this stack, but its old version (flavor changed) is "
-                                     "still used by stack(s) %s and was left in place" % (ctype, name, ", ".join(others)))
+                self.warn("%s %s was replaced, but its old version (flavor changed) is still used by stack(s) %s "
+                          "and was left in place" % (T.value, name, ", ".join(others)))
                 continue
-            with self.act("delete the replaced %s %s" % (ctype, name)):
-                self.client.delete_stack_component(old_id, self.T(ctype))
+            with zenml_errors("delete", "the replaced %s %s" % (T.value, name)):
+                self.client.delete_stack_component(old_id, T)
 
-    def absent(self):
-        name = self.params["name"]
-        stack = self.find_stack(name)
-        targets = []  # (type, name) of the components to delete
-        specs = wanted_components(self.params["components"])
+    # ---- stacks
+    def present(self, stack):
+        client, name = self.client, stack["name"]
+        connector_id, connector_types = self.connector(stack["connector"])
+        specs = wanted_components(stack["components"])
+        current = read_stack(client, name)
+        if specs is None and current is None:
+            raise ModuleError("%scomponents is required to create stack %s" % (stack["where"], name))
+        reconciled = dict((t, self.component(t, specs[t], stack["connector"], connector_id, connector_types))
+                          for t in ordered_types(specs or {}))
+        ids = dict((t, r[0]) for t, r in reconciled.items())
+        self.manage("stack", name)
+        current_map = {}
+        if current is not None:
+            self.before["stacks"][name] = stack_view(current)
+            current_map = dict((t, sorted(str(c["id"]) for c in comps)) for t, comps in current["components"].items())
+        # in check mode only the ids of components that stay are known
+        desired_map = current_map if specs is None else dict((t, [str(i) if i else None]) for t, i in ids.items())
+        stack_id = current["id"] if current else None
+        if current is None:
+            stack_id = self.write("create", "stack", name, lambda: client.create_stack(
+                name, dict((self.T(t), i) for t, i in ids.items())).id)
+        elif desired_map != current_map:
+            self.write("update", "stack", name, lambda: update_stack_components(client, stack_id, ids),
+                       detail="components")
+        active = stack_id is not None and active_stack_id(client) == stack_id
+        if current is not None:
+            self.before["stacks"][name]["active"] = active
+        if stack["activate"] and not active:
+            self.write("update", "stack", name, lambda: client.activate_stack(stack_id), detail="activate")
+            active = True
+        components = (dict((t, [specs[t]["name"]]) for t in specs) if specs is not None
+                      else stack_view(current)["components"])
+        self.after["stacks"][name] = dict(name=name, components=components, active=active)
+        return dict(name=name, id=str(stack_id) if stack_id else None, active=active,
+                    components=dict((t, r[1]) for t, r in reconciled.items()))
+
+    def absent(self, stack):
+        client, name = self.client, stack["name"]
+        current = read_stack(client, name)
+        specs = wanted_components(stack["components"])
         if specs is not None:
             targets = [(t, specs[t]["name"]) for t in ordered_types(specs)]
-        elif stack is not None:
-            targets = [(t.value, comps[0].name) for t, comps in stack.components.items() if comps]
-        if stack is not None:
-            self.before["stack"] = dict(name=name, components=dict((t.value, [c.name for c in comps])
-                                                                   for t, comps in stack.components.items() if comps))
-            self.actions.append("delete stack %s" % name)
-            if not self.check:
-                if self.active_stack_id() == stack.id:
-                    with self.act("activate the default stack before deleting %s" % name):
-                        self.client.activate_stack("default")
-                with self.act("delete stack %s" % name):
-                    self.client.delete_stack(stack.id)
-        self.before["components"] = {}
-        deleted = set()
+        else:
+            targets = [(t, comps[0]["name"]) for t, comps in (current or {}).get("components", {}).items()]
+        self.manage("stack", name)
+        if current is not None:
+            self.before["stacks"][name] = stack_view(current)
+            self.write("delete", "stack", name, lambda: self.delete_stack(current))
+            self.gone_stacks.add(current["id"])
         for ctype, cname in targets:
-            comp = self.find_component(ctype, cname)
-            if comp is None:
+            self.manage(ctype, cname)
+            comp = read_component(client, ctype, cname)
+            if comp is None or comp["id"] in self.gone_components:
                 continue
-            self.before["components"][ctype] = dict(name=comp.name, flavor=comp.flavor_name)
-            users = [s.name for s in self.stacks_using(comp.id) if stack is None or s.id != stack.id]
+            self.before["components"]["%s %s" % (ctype, cname)] = dict(name=cname, flavor=comp["flavor"])
+            users = [n for i, n in stacks_using(client, comp["id"]) if i not in self.gone_stacks]
             if users:
-                self.warnings.append("%s %s is still used by stack(s) %s and was left in place"
-                                     % (ctype, cname, ", ".join(users)))
+                self.warn("%s %s is still used by stack(s) %s and was left in place" % (ctype, cname, ", ".join(users)))
                 continue
-            self.actions.append("delete %s %s" % (ctype, cname))
-            deleted.add(comp.id)
-            if not self.check:
-                with self.act("delete %s %s" % (ctype, cname)):
-                    self.client.delete_stack_component(comp.id, self.T(ctype))
-        spec = self.params["connector"]
-        if spec is not None:
-            model = self.find_connector(spec["name"])
-            if model is not None:
-                self.before["connector"] = connector_view(self.stored_connector(model))
-                with self.act("list the components using connector %s" % spec["name"]):
-                    page = self.client.list_stack_components(connector_id=model.id, size=50)
-                # In check mode the components planned for deletion are still there.
-                users = [c.name for c in page.items if c.id not in deleted]
-                if users:
-                    self.warnings.append("service connector %s is still used by component(s) %s and was left in "
-                                         "place" % (spec["name"], ", ".join(sorted(users))))
-                else:
-                    self.actions.append("delete connector %s" % spec["name"])
-                    if not self.check:
-                        with self.act("delete service connector %s" % spec["name"]):
-                            self.client.delete_service_connector(model.id)
-        self.connector_info = {}
-        return dict(stack=dict(name=name, id=None, active=False, components={}), connector={})
+            self.write("delete", ctype, cname, lambda c=comp["id"], t=self.T(ctype): client.delete_stack_component(c, t))
+            self.gone_components.add(comp["id"])
+        if stack["connector"] is not None:
+            self.delete_connector(stack["connector"]["name"])
+        return dict(name=name, id=None, active=False, components={})
 
-    def result(self, stack_id, active):
-        components = {}
-        for ctype, view in (self.after.get("components") or {}).items():
-            component_id = self.ids.get(ctype)
-            components[ctype] = dict(name=view["name"], flavor=view["flavor"],
-                                     id=str(component_id) if component_id else None,
-                                     configuration=view["configuration"])
-        return dict(stack=dict(name=self.params["name"], id=str(stack_id) if stack_id else None, active=active,
-                               components=components),
-                    connector=getattr(self, "connector_info", {}) or {})
+    def delete_stack(self, current):
+        if active_stack_id(self.client) == current["id"]:
+            with zenml_errors("activate", "the default stack before deleting stack %s" % current["name"]):
+                self.client.activate_stack("default")
+        self.client.delete_stack(current["id"])
+
+    def delete_connector(self, name):
+        self.manage("connector", name)
+        current = read_connector(self.client, name)
+        if current is None:
+            return
+        self.before["connectors"][name] = connector_view(current)
+        # in check mode the components planned for deletion are still there
+        users = [n for i, n in components_using(self.client, current["id"]) if i not in self.gone_components]
+        if users:
+            self.warn("connector %s is still used by component(s) %s and was left in place" % (name, ", ".join(sorted(users))))
+            return
+        self.write("delete", "connector", name, lambda: self.client.delete_service_connector(current["id"]))
 
 
 def main():
-    argument_spec = zenml_argument_spec()
-    argument_spec.update(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        activate=dict(type="bool", default=False),
-        connector=dict(type="dict", options=dict(
-            name=dict(type="str", default="aws"),
-            type=dict(type="str", default="aws"),
-            auth_method=dict(type="str"),
-            region=dict(type="str"),
-            role_arn=dict(type="str"),
-            profile_name=dict(type="str"),
-            aws_access_key_id=dict(type="str", no_log=True),
-            aws_secret_access_key=dict(type="str", no_log=True),
-            aws_session_token=dict(type="str", no_log=True),
-            endpoint_url=dict(type="str"),
-            verify=dict(type="bool", default=False),
-        )),
-        components=dict(type="dict"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    problem = check_params(module.params)
-    if problem:
-        module.fail_json(msg=problem)
-    conn = module.params["connector"] or {}
-    secrets = [conn.get(k) for k in CONNECTOR_SECRET_KEYS] + [module.params["store_api_key"]]
-
-    import_zenml(module)
-    try:
-        with quiet(), deadline(module.params["timeout"], "reconcile stack %s" % module.params["name"]):
-            with Action("open the ZenML store", secrets):
-                client = get_client()
-            reconciler = Reconciler(module, client, secrets)
-            if module.params["state"] == "present":
-                result = reconciler.present()
-            else:
-                result = reconciler.absent()
-    except ZenMLFailure as exc:
-        module.fail_json(msg=str(exc))
-
-    result.update(changed=bool(reconciler.actions), actions=reconciler.actions)
-    if module._diff:
-        result["diff"] = dict(before=reconciler.before, after=reconciler.after)
-    for warning in reconciler.warnings:
-        module.warn(warning)
-    module.exit_json(**result)
+    Stack.main()
 
 
 if __name__ == "__main__":

@@ -15,7 +15,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# Under pytest-xdist (the test command runs two workers), each worker has a stack of its own:
+# LLMTWIN_TEST_STACK_DIRS lists them (":"-separated) and worker gwN takes the Nth. Exported here, at
+# import, so every playbook and client a test starts reaches this worker's stack.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_STACKS = [d for d in os.environ.get("LLMTWIN_TEST_STACK_DIRS", "").split(":") if d]
+if _WORKER.startswith("gw") and _STACKS:
+    os.environ["LLMTWIN_STACK_DIR"] = _STACKS[int(_WORKER[2:]) % len(_STACKS)]
 STACK_DIR = Path(os.environ.get("LLMTWIN_STACK_DIR", REPO / ".local-stack")).resolve()
+# Test files that build the application image share one worker, so its Docker layer cache serves
+# every build after the first (two workers would each build it from scratch).
+_APP_IMAGE_FILES = {"test_llm_twin_image.py", "test_site.py"}
+# The longest file first: a worker starts it while the other takes the rest.
+_FIRST = ("test_site.py",)
 BIN = Path(sys.executable).parent
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)"
                    r"\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
@@ -80,6 +92,15 @@ class Stack:
         }
 
 
+def pytest_collection_modifyitems(config, items):
+    """Group tests by file for pytest-xdist (--dist loadgroup): a file's module fixtures (one deployment,
+    one moto) then live on one worker, as in a serial run."""
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("app_image" if name in _APP_IMAGE_FILES else name))
+    items.sort(key=lambda item: item.path.name not in _FIRST)
+
+
 @pytest.fixture(scope="session")
 def stack() -> Stack:
     if not (STACK_DIR / "run" / "mongo.pid").exists() or not (STACK_DIR / "stack.json").exists():
@@ -135,3 +156,35 @@ def run_playbook(playbook: str | Path, *args: str, extra_vars: dict | None = Non
 @pytest.fixture(scope="session")
 def playbook():
     return run_playbook
+
+
+@pytest.fixture()
+def silent_endpoint():
+    """The URL of a TCP endpoint that accepts connections and never answers (a hung service): what a
+    client's timeouts, not its connection errors, must end."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    server.settimeout(0.2)
+    held, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in held:
+            conn.close()
+        server.close()

@@ -10,7 +10,6 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -154,7 +153,7 @@ def test_stack_four_steps_drift_replace_and_absent(playbook, tmp_path, zenv):
                                                     {"synchronous": True, "instance_type": "ml.t3.medium"}]]))
     run = run_stack(playbook, tmp_path, zenv, "--check", "--diff")
     assert run.failed == 0 and run.changed == 1, run
-    assert "update orchestrator sagemaker (configuration: instance_type, synchronous)" in run.stdout, run
+    assert "update orchestrator sagemaker: configuration instance_type, synchronous" in run.stdout, run
     assert query(zenv, tmp_path)["components"]["orchestrator/sagemaker"]["configuration"]["synchronous"] is True
     run = run_stack(playbook, tmp_path, zenv)
     assert run.failed == 0 and run.changed == 1, run
@@ -230,38 +229,84 @@ def test_unreachable_endpoint_with_verify_fails_fast(playbook, tmp_path, zenv):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     run = _bad(playbook, tmp_path, zenv, 60, verify=True, endpoint="http://127.0.0.1:%d" % port)
-    assert "Failed to verify service connector aws: AWS endpoint http://127.0.0.1:%d is not reachable" % port in run.stdout
+    assert "Failed to verify connector aws: AWS endpoint http://127.0.0.1:%d is not reachable" % port in run.stdout
     assert "aws-stack" not in query(zenv, tmp_path)["stacks"]
 
 
-def test_silent_endpoint_with_verify_hits_the_timeout(playbook, tmp_path, zenv):
+def test_silent_endpoint_with_verify_hits_the_timeout(playbook, tmp_path, zenv, silent_endpoint):
     """An endpoint that accepts connections and never answers: the module's deadline ends it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    held = []
-    stop = threading.Event()
+    run = _bad(playbook, tmp_path, zenv, 60, verify=True, timeout=15, endpoint=silent_endpoint)
+    assert "Failed to reconcile stack aws-stack: no answer within 15 s (timeout)" in run.stdout, run
 
-    def accept():
-        server.settimeout(0.5)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        run = _bad(playbook, tmp_path, zenv, 60, verify=True, timeout=15,
-                   endpoint="http://127.0.0.1:%d" % server.getsockname()[1])
-        assert "no answer within 15 s (timeout)" in run.stdout, run
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        server.close()
+def list_args(env, state="present"):
+    """aws-stack and a local stack that shares its connector-linked components, plus a secret."""
+    aws = stack_args(env)
+    local = {"name": "local-test", "components": dict(aws["components"], orchestrator={"name": "local-test",
+                                                                                       "flavor": "local"})}
+    items = [{k: aws[k] for k in ("name", "connector", "components")}, local]
+    if state == "absent":  # the local stack and its own orchestrator first, then aws-stack with the rest
+        items = [dict(local, components={"orchestrator": local["components"]["orchestrator"]}), items[0]]
+    # a fresh SQLite store initializes in the first call: slow on a loaded machine
+    return {"state": state, "config_path": env["ZENML_CONFIG_PATH"], "aws_endpoint_url": env["AWS_ENDPOINT_URL"],
+            "timeout": 120,
+            "stacks": items,
+            "secrets": [{"name": "settings-list", "values": {"DATABASE_HOST": "mongodb://app:%s@h" % SECRET_KEY,
+                                                             "DATABASE_NAME": "twin", "UNSET": None}}]}
+
+
+def run_list(playbook, tmp_path, env, *flags, state="present"):
+    path = write_playbook(tmp_path, [{"name": "stacks", "llmtwin.deploy.zenml_stack": list_args(env, state),
+                                      "register": "result"},
+                                     {"name": "show", "ansible.builtin.debug": {"var": "result"}}])
+    return playbook(path, *flags, env=env, timeout=300)
+
+
+def result_of(run):
+    """The registered result the debug task printed (JSON is in the default callback's output)."""
+    text = run.stdout[run.stdout.index('"result": {'):]
+    return json.JSONDecoder().raw_decode(text[len('"result": '):])[0]
+
+
+def test_stacks_list_form_shares_components_and_carries_the_secret(playbook, tmp_path, zenv):
+    run = run_list(playbook, tmp_path, zenv, "--check", "--diff")
+    assert run.failed == 0 and run.changed == 1, run
+    result = result_of(run)
+    # shared components are planned once, the stacks and the secret each once, in the contract's grammar
+    assert result["actions"] == [
+        "create connector aws", "create orchestrator sagemaker: flavor sagemaker", "create artifact_store s3: flavor s3",
+        "create container_registry aws: flavor aws", "create stack aws-stack",
+        "create orchestrator local-test: flavor local", "create stack local-test", "create secret settings-list"], result
+    assert "stack local-test" in result["resources"] and result["resources"].count("artifact_store s3") == 1
+    assert query(zenv, tmp_path)["stacks"].keys() == {"default"}
+    assert SECRET_KEY not in run.stdout + run.stderr
+
+    run = run_list(playbook, tmp_path, zenv)
+    assert run.failed == 0 and run.changed == 1, run
+    state = query(zenv, tmp_path)
+    assert state["stacks"]["local-test"]["components"] == {
+        "artifact_store": ["s3"], "container_registry": ["aws"], "orchestrator": ["local-test"]}
+    assert state["components"]["artifact_store/s3"]["connector"] == "aws"
+    assert state["secrets"]["settings-list"] == {"DATABASE_HOST": "mongodb://app:%s@h" % SECRET_KEY,
+                                                 "DATABASE_NAME": "twin"}
+    result = result_of(run)
+    assert [s["name"] for s in result["stacks"]] == ["aws-stack", "local-test"] and result["stack"]["name"] == "aws-stack"
+    assert result["secrets"][0]["keys"] == ["DATABASE_HOST", "DATABASE_NAME"] and result["connector"]["name"] == "aws"
+    for flags in (("--check",), ()):
+        run = run_list(playbook, tmp_path, zenv, *flags)
+        assert run.failed == 0 and run.changed == 0, run
+        assert result_of(run)["actions"] == []
+
+    # absent in one call: the check-mode plan already counts the local stack as gone, so nothing is "still used"
+    run = run_list(playbook, tmp_path, zenv, "--check", state="absent")
+    assert run.failed == 0 and run.changed == 1 and "still used" not in run.stdout, run
+    assert "delete connector aws" in result_of(run)["actions"]
+    run = run_list(playbook, tmp_path, zenv, state="absent")
+    assert run.failed == 0 and run.changed == 1, run
+    state = query(zenv, tmp_path)
+    assert state["stacks"].keys() == {"default"} and not state["connectors"] and "settings-list" not in state["secrets"]
+    run = run_list(playbook, tmp_path, zenv, state="absent")
+    assert run.failed == 0 and run.changed == 0, run
 
 
 def run_secret(playbook, tmp_path, env, values, *flags, state="present", purge=True):

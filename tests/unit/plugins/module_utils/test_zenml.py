@@ -1,4 +1,4 @@
-"""Pure helpers of module_utils/_zenml.py (no ZenML import, no store)."""
+"""Helpers of module_utils/_zenml.py and _zenml_plan.py that need no ZenML import and no store."""
 import os
 import socket
 import sys
@@ -6,16 +6,18 @@ import sys
 import pytest
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils import _zenml as z
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _zenml_plan as plan
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
 
 
 def test_common_params_checked_without_io():
-    assert z.check_common_params({"store_url": "ftp://x"}).startswith("store_url: expected an http")
-    assert z.check_common_params({"aws_endpoint_url": "127.0.0.1:5005"}).startswith("aws_endpoint_url:")
-    assert "needs store_url" in z.check_common_params({"store_api_key": "k"})
+    assert plan.check_common_params({"store_url": "ftp://x"}).startswith("store_url: expected an http")
+    assert plan.check_common_params({"aws_endpoint_url": "127.0.0.1:5005"}).startswith("aws_endpoint_url:")
+    assert "needs store_url" in plan.check_common_params({"store_api_key": "k"})
     # a valid timeout is no problem at all (the old assertion here looked for a message the code never says)
-    assert z.check_common_params({"timeout": 5}) is None
-    assert z.check_common_params({"timeout": 0}).startswith("timeout must be a positive")
-    assert z.check_common_params({"store_url": "https://zenml.example", "timeout": 1.5}) is None
+    assert plan.check_common_params({"timeout": 5}) is None
+    assert plan.check_common_params({"timeout": 0}).startswith("timeout must be a positive")
+    assert plan.check_common_params({"store_url": "https://zenml.example", "timeout": 1.5}) is None
 
 
 def test_environment_quiets_zenml_and_exports_endpoint():
@@ -32,7 +34,7 @@ def test_environment_quiets_zenml_and_exports_endpoint():
     ("twin", "twin"), ({"b": 1, "a": 2}, '{"a": 2, "b": 1}'), ([1, 2], "[1, 2]"),
 ])
 def test_stringify_leaves_out_unset_values(value, stored):
-    assert z.stringify(value) == stored
+    assert plan.stringify(value) == stored
 
 
 def test_scrub_masks_every_secret_longest_first():
@@ -41,14 +43,14 @@ def test_scrub_masks_every_secret_longest_first():
 
 
 def test_secret_markers_show_names_only():
-    before, after = z.secret_markers({"A": "1", "B": "2"}, {"A": "1", "B": "3", "C": "4"})
-    assert before == {"A": z.HIDDEN, "B": z.HIDDEN}
-    assert after == {"A": z.UNCHANGED, "B": z.CHANGED, "C": z.CHANGED}
+    before, after = plan.secret_markers({"A": "1", "B": "2"}, {"A": "1", "B": "3", "C": "4"})
+    assert before == {"A": plan.HIDDEN, "B": plan.HIDDEN}
+    assert after == {"A": plan.UNCHANGED, "B": plan.CHANGED, "C": plan.CHANGED}
     assert "1" not in str(before) + str(after)
 
 
 def test_masked_mapping():
-    assert z.masked_mapping({"path": "s3://b", "secret": "x", "key": None}, {"secret", "key"}) == {
+    assert plan.masked_mapping({"path": "s3://b", "secret": "x", "key": None}, {"secret", "key"}) == {
         "key": None, "path": "s3://b", "secret": z.MASK}
 
 
@@ -68,18 +70,29 @@ def test_error_cause_is_one_line():
         "synchronous: Input should be a valid boolean; execution_role: Field required")
 
 
-def test_action_turns_sdk_errors_into_one_scrubbed_message():
-    with pytest.raises(z.ZenMLFailure) as err:
-        with z.Action("create connector aws", ["s3cr3t"]):
-            raise ValueError("bad key s3cr3t")
+def test_sdk_errors_become_one_scrubbed_module_error():
+    z.SECRETS[:] = ["s3cr3t"]
+    try:
+        with pytest.raises(ModuleError) as err:
+            with z.zenml_errors("create", "connector aws"):
+                raise ValueError("bad key s3cr3t")
+    finally:
+        z.SECRETS[:] = []
     assert str(err.value) == "Failed to create connector aws: bad key %s" % z.MASK
+
+
+def test_module_errors_pass_through_unchanged():
+    with pytest.raises(ModuleError) as err:
+        with z.zenml_errors("read", "connector type x"):
+            raise ModuleError("connector.type: unknown ZenML service connector type 'x'")
+    assert str(err.value).startswith("connector.type:")
 
 
 def test_action_adds_the_logged_cause_of_an_unexpected_error():
     z.LOGS.messages = ["verification failed: Could not connect to the endpoint"]
     try:
-        with pytest.raises(z.ZenMLFailure) as err:
-            with z.Action("verify service connector aws"):
+        with pytest.raises(ModuleError) as err:
+            with z.zenml_errors("verify", "connector aws"):
                 raise RuntimeError("an unexpected error occurred while verifying the connector.")
     finally:
         z.LOGS.messages = []
@@ -89,17 +102,17 @@ def test_action_adds_the_logged_cause_of_an_unexpected_error():
 def test_deadline_stops_a_hanging_call():
     import time
     started = time.monotonic()
-    with pytest.raises(z.ZenMLFailure) as err:
-        with z.deadline(0.3, "verify service connector aws"):
+    with pytest.raises(ModuleError) as err:
+        with z.deadline(0.3, "verify", "connector aws"):
             time.sleep(5)
     assert time.monotonic() - started < 2
-    assert "no answer within 0.3 s (timeout)" in str(err.value)
+    assert str(err.value).startswith("Failed to verify connector aws: no answer within 0.3 s (timeout)")
 
 
 def test_deadline_not_swallowed_by_except_exception():
     import time
-    with pytest.raises(z.ZenMLFailure):
-        with z.deadline(0.2, "x"):
+    with pytest.raises(ModuleError):
+        with z.deadline(0.2, "reconcile", "stack x"):
             try:
                 time.sleep(5)
             except Exception:  # what SDK code does; the deadline must still win

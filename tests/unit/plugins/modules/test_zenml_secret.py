@@ -1,5 +1,5 @@
-"""Pure helpers of zenml_secret."""
-from ansible_collections.llmtwin.deploy.plugins.modules import zenml_secret as m
+"""Pure helpers of zenml_secret (in module_utils/_zenml_plan.py, shared with zenml_stack's `secrets`)."""
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _zenml_plan as m
 
 BASE = {"name": "settings", "state": "present", "values": {"A": "1"}, "purge": True, "private": False,
         "store_url": None, "store_api_key": None, "aws_endpoint_url": None, "config_path": None, "timeout": 60}
@@ -21,9 +21,11 @@ def test_plan_only_changes_differing_values():
     assert m.plan_secret(current, dict(current), purge=True)[:2] == ({}, [])
 
 
-def test_check_params():
-    assert m.check_params(dict(BASE)) is None
-    assert "values is required" in m.check_params(dict(BASE, values=None))
-    assert m.check_params(dict(BASE, values=None, state="absent")) is None
-    assert "name: expected" in m.check_params(dict(BASE, name=" "))
-    assert "key names" in m.check_params(dict(BASE, values={" ": "x"}))
+def test_check_secret():
+    assert m.check_secret(dict(BASE)) is None
+    assert "values is required" in m.check_secret(dict(BASE, values=None))
+    assert m.check_secret(dict(BASE, values=None, state="absent")) is None
+    assert "name: expected" in m.check_secret(dict(BASE, name=" "))
+    assert "key names" in m.check_secret(dict(BASE, values={" ": "x"}))
+    # an item of zenml_stack's secrets: the message names the item
+    assert m.check_secret(dict(BASE, values=None), "secrets[1].").startswith("secrets[1].values is required")

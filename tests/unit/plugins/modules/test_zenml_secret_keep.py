@@ -1,7 +1,7 @@
 """zenml_secret's `keep`: keys that purge never removes (the Qdrant Cloud key another role stored)."""
 from __future__ import annotations
 
-from ansible_collections.llmtwin.deploy.plugins.modules import zenml_secret as m
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _zenml_plan as m
 
 
 def test_purge_spares_kept_keys_and_still_updates_them():

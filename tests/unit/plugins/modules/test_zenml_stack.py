@@ -1,9 +1,10 @@
-"""Pure helpers of zenml_stack: option checks, connector and configuration comparison, diff views."""
+"""Pure helpers of zenml_stack (module_utils/_zenml_plan.py): option checks, connector, component and
+configuration comparison, diff views, the list form."""
 import copy
 
 import pytest
 
-from ansible_collections.llmtwin.deploy.plugins.modules import zenml_stack as m
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _zenml_plan as m
 
 CONNECTOR = {"name": "aws", "type": "aws", "auth_method": "secret-key", "region": "us-east-1", "role_arn": None,
              "aws_access_key_id": "AKIA", "aws_secret_access_key": "SECRET", "aws_session_token": None,
@@ -126,3 +127,89 @@ def test_auth_method_needed_only_to_create():
     conn = dict(CONNECTOR, auth_method=None)
     assert "auth_method is required" in m.check_params(params(connector=conn))
     assert m.check_params(params(connector=conn, state="absent")) is None
+
+
+# ---- the list form: several stacks (and secrets) in one call
+
+LOCAL = {"name": "local-pipelines", "state": None, "activate": False, "connector": None,
+         "components": {"artifact_store": {"name": "s3", "flavor": "s3", "configuration": {"path": "s3://b"}},
+                        "orchestrator": {"name": "local-pipelines", "flavor": "local"}}}
+
+
+def listed(*stacks, **changes):
+    p = params(name=None, connector=None, components=None, stacks=[copy.deepcopy(s) for s in stacks], secrets=None)
+    p.update(changes)
+    return p
+
+
+def test_list_form_items_inherit_state_and_name_their_place():
+    aws = dict(PARAMS, state=None, where=None)
+    del aws["where"]
+    p = listed({k: aws[k] for k in ("name", "state", "activate", "connector", "components")}, LOCAL)
+    assert m.check_params(p) is None
+    items = m.stack_items(dict(p, state="absent"))
+    assert [(i["name"], i["state"], i["where"]) for i in items] == [
+        ("aws-stack", "absent", "stacks[0]."), ("local-pipelines", "absent", "stacks[1].")]
+    assert m.stack_items(params())[0]["where"] == ""
+    broken = dict(LOCAL, components={"artifact_store": {"name": "s3", "flavor": "s3"}})
+    assert m.check_params(listed(LOCAL, broken)).startswith("stacks[1].components: a stack needs")
+    assert m.check_params(listed(LOCAL, dict(LOCAL, name=" "))).startswith("stacks[1].name: expected")
+    assert "stacks[0].connector.region is required" in m.check_params(listed(dict(LOCAL, connector=dict(CONNECTOR, region=None))))
+
+
+def test_a_shared_component_must_be_declared_the_same():
+    other = dict(LOCAL, name="other", components=dict(LOCAL["components"], artifact_store={
+        "name": "s3", "flavor": "s3", "configuration": {"path": "s3://elsewhere"}}))
+    message = m.check_params(listed(LOCAL, other))
+    assert message.startswith("stacks[1].components.artifact_store: component s3 is declared differently in "
+                              "stacks[0].components.artifact_store")
+    # the same declaration (unset values left out) is fine
+    same = dict(LOCAL, name="same", components=dict(LOCAL["components"], step_operator=None))
+    assert m.check_params(listed(LOCAL, same)) is None
+
+
+def test_activate_belongs_to_an_item_in_the_list_form():
+    assert m.check_params(listed(LOCAL, activate=True)).startswith("activate: with stacks")
+
+
+def test_secret_items_are_checked_and_inherit_state():
+    p = listed(LOCAL, secrets=[{"name": "settings", "state": None, "values": None, "purge": True, "keep": [],
+                                "private": False}])
+    assert m.check_params(p) == "secrets[0].values is required with state=present"
+    assert m.check_params(dict(p, state="absent")) is None
+    assert m.secret_items(dict(p, state="absent"))[0]["state"] == "absent"
+    # secrets alone: no stack at all
+    assert m.stack_items(dict(p, stacks=None)) == []
+
+
+# ---- one component: create, replace, update or nothing
+
+STORED = {"id": "c1", "name": "s3", "flavor": "s3", "configuration": {"path": "s3://b"},
+          "connector_id": "k1", "connector_name": "aws", "connector_resource_id": "s3://b"}
+
+
+def desired(**changes):
+    base = {"name": "s3", "flavor": "s3", "configuration": {"path": "s3://b"}, "link": ("k1", "s3://b"),
+            "keep_link": True}
+    base.update(changes)
+    return base
+
+
+def test_plan_component():
+    assert m.plan_component(None, desired()) == {"verb": "create", "detail": "flavor s3"}
+    assert m.plan_component(STORED, desired()) == {"verb": None, "detail": None}
+    assert m.plan_component(STORED, desired(flavor="local"))["detail"] == "flavor s3 -> local"
+    assert m.plan_component(STORED, desired(flavor="local"))["verb"] == "replace"
+    plan = m.plan_component(STORED, desired(configuration={"path": "s3://c"}, link=("k1", "s3://c")))
+    assert plan["verb"] == "update" and plan["detail"] == "configuration path; connector link"
+    assert plan["payload"] == {"path": "s3://c"} and plan["relink"] and not plan["unlink"]
+    # a connector only planned (check mode) means the link will be made
+    assert m.plan_component(STORED, desired(link=(None, "s3://b")))["detail"] == "connector link"
+    # connector: false unlinks; no connector given (link None, keep_link true) leaves the link alone
+    assert m.plan_component(STORED, desired(link=None, keep_link=False))["detail"] == "connector unlinked"
+    assert m.plan_component(STORED, desired(link=None))["verb"] is None
+
+
+def test_stack_view():
+    stored = {"id": "s", "name": "aws-stack", "components": {"orchestrator": [{"id": 1, "name": "sagemaker"}]}}
+    assert m.stack_view(stored) == {"name": "aws-stack", "components": {"orchestrator": ["sagemaker"]}}
