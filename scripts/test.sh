@@ -13,27 +13,65 @@ export LLMTWIN_STACK_DIR="${LLMTWIN_TEST_STACK_DIR:-$root/.local-stack-test}"
 export LLMTWIN_MONGO_PORT="${LLMTWIN_TEST_MONGO_PORT:-27117}" LLMTWIN_MOTO_PORT="${LLMTWIN_TEST_MOTO_PORT:-5105}"
 export LLMTWIN_REGISTRY_PORT="${LLMTWIN_TEST_REGISTRY_PORT:-5100}" LLMTWIN_ZENML_PORT="${LLMTWIN_TEST_ZENML_PORT:-8337}"
 
-started_stack=0
-if ! scripts/local-stack status >/dev/null 2>&1; then
-  scripts/local-stack up || { echo "test: the local stack did not come up"; exit 1; }
-  started_stack=1
-fi
-cleanup() { [ "$started_stack" = 1 ] && scripts/local-stack down; }
-trap cleanup EXIT
-
 # `scripts/test.sh integration molecule` runs only the named steps (make test-integration, ...)
 only=" $* "
+wants() { [ -z "${only// /}" ] || [[ "$only" == *" $1 "* ]]; }
+
+# The integration tests run on two pytest-xdist workers, each on a stack of its own (a second folder
+# and ports): most of their time is spent waiting on playbooks, so two workers on two cores nearly
+# halve it. LLMTWIN_TEST_WORKERS=1 runs them serially on the first stack only.
+workers="${LLMTWIN_TEST_WORKERS:-2}"
+stack1="$LLMTWIN_STACK_DIR"
+stack2="${LLMTWIN_TEST_STACK_DIR2:-$root/.local-stack-test2}"
+stacks=("$stack1")
+if wants integration && [ "$workers" -gt 1 ]; then stacks+=("$stack2"); fi
+export LLMTWIN_TEST_STACK_DIRS="$(IFS=:; echo "${stacks[*]}")"
+
+started=()
+up_stack() {  # up_stack <folder> <mongo> <moto> <registry> <zenml>: bring it up unless it already runs
+  local dir=$1
+  mkdir -p "$dir"
+  if LLMTWIN_STACK_DIR="$dir" scripts/local-stack status >/dev/null 2>&1; then return 0; fi
+  LLMTWIN_STACK_DIR="$dir" LLMTWIN_MONGO_PORT=$2 LLMTWIN_MOTO_PORT=$3 LLMTWIN_REGISTRY_PORT=$4 \
+    LLMTWIN_ZENML_PORT=$5 scripts/local-stack up > "$dir/up.log" 2>&1
+}
+cleanup() {
+  local dir
+  for dir in "${started[@]}"; do LLMTWIN_STACK_DIR="$dir" scripts/local-stack down; done
+}
+trap cleanup EXIT
+for dir in "${stacks[@]}"; do
+  LLMTWIN_STACK_DIR="$dir" scripts/local-stack status >/dev/null 2>&1 || started+=("$dir")
+done
+# both stacks come up at once (each mostly waits for its ZenML server)
+up_stack "$stack1" "$LLMTWIN_MONGO_PORT" "$LLMTWIN_MOTO_PORT" "$LLMTWIN_REGISTRY_PORT" "$LLMTWIN_ZENML_PORT" & up1=$!
+if [ ${#stacks[@]} -gt 1 ]; then
+  up_stack "$stack2" "${LLMTWIN_TEST2_MONGO_PORT:-27127}" "${LLMTWIN_TEST2_MOTO_PORT:-5115}" \
+    "${LLMTWIN_TEST2_REGISTRY_PORT:-5110}" "${LLMTWIN_TEST2_ZENML_PORT:-8347}" & up2=$!
+  wait $up2 || { cat "$stack2/up.log"; echo "test: the second local stack did not come up"; exit 1; }
+  cat "$stack2/up.log"
+fi
+wait $up1 || { cat "$stack1/up.log"; echo "test: the local stack did not come up"; exit 1; }
+cat "$stack1/up.log" 2>/dev/null
 passed=0; failed=0; failures=()
 step() {
   local name=$1; shift
-  if [ -n "${only// /}" ] && [[ "$only" != *" $name "* ]]; then return 0; fi
+  wants "$name" || return 0
   echo; echo "=== $name: $*"
   local t0=$SECONDS
   if "$@"; then passed=$((passed + 1)); echo "=== $name: ok ($((SECONDS - t0)) s)"
   else failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAILED ($((SECONDS - t0)) s)"; fi
 }
 
-step prereqs       bash -c 'scripts/local-stack base-image && bash scripts/wheelhouse.sh'
+# every stack's dockerd gets the base image (no pulls); the wheelhouse is shared
+prereqs() {
+  local dir
+  for dir in "${stacks[@]}"; do LLMTWIN_STACK_DIR="$dir" scripts/local-stack base-image || return 1; done
+  bash scripts/wheelhouse.sh
+}
+# the image builds of the integration tests and molecule need them, even when run alone
+if [ -n "${only// /}" ] && { wants integration || wants molecule; }; then only="$only prereqs "; fi
+step prereqs       prereqs
 step unit          python -m pytest -q -p no:cacheprovider tests/unit --ignore=tests/unit/plugins/callback
 # controller plugins apart: importing them flips ansible's is_controller switch for the whole process,
 # after which module warnings go to the display instead of the module's result
@@ -41,7 +79,7 @@ step unit-callback python -m pytest -q -p no:cacheprovider tests/unit/plugins/ca
 step lint          ansible-lint --profile production -q
 step build         ansible-galaxy collection build --force --output-path "$(mktemp -d)"
 step sanity        bash scripts/sanity.sh
-step integration   python -m pytest -q -p no:cacheprovider tests/integration
+step integration   python -m pytest -q -p no:cacheprovider --durations=15 -n "$workers" --dist loadgroup tests/integration
 step reliability   python -m pytest -q -p no:cacheprovider tests/reliability
 step molecule      bash scripts/molecule-all.sh
 
