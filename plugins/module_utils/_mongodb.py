@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LLM Twin deploy team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The MongoDB backend: shared connection options, the client factory and error translation."""
+"""The MongoDB backend: shared connection options, the client factory, error translation into
+ModuleError, and MongoModule (the ResourceModule every mongodb_* module derives from)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,16 +12,15 @@ import contextlib
 import json
 import os
 import sys
-import traceback
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
-from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, ResourceModule, failed, mask_uri
 
 # pymongo is imported on first use (load_pymongo), after the module's input is validated: bad input
 # fails without paying for the import, and a plain TCP connection can skip pyOpenSSL (see below).
 pymongo = None
 pymongo_errors = None
-PYMONGO_IMPORT_ERROR = None
 
 AUTH_FAILED = 18
 NAMESPACE_NOT_FOUND = 26
@@ -114,12 +114,12 @@ def _needs_tls(params):
 
 
 def load_pymongo(params):
-    """Import pymongo once; returns False (and keeps the traceback) when it is not installed.
+    """Import pymongo once; returns False when it is not installed.
 
     pymongo prefers pyOpenSSL when installed, which costs ~60 ms of imports (a third of pymongo's);
     without TLS it is never used, so pymongo is pointed at the standard library's ssl module instead.
     """
-    global pymongo, pymongo_errors, PYMONGO_IMPORT_ERROR  # pylint: disable=global-statement
+    global pymongo, pymongo_errors  # pylint: disable=global-statement
     if pymongo is not None:
         return True
     hide_openssl = not _needs_tls(params) and "OpenSSL" not in sys.modules
@@ -129,7 +129,6 @@ def load_pymongo(params):
         import pymongo as _pymongo  # pylint: disable=import-outside-toplevel
         from pymongo import errors as _errors  # pylint: disable=import-outside-toplevel
     except ImportError:
-        PYMONGO_IMPORT_ERROR = traceback.format_exc()
         return False
     finally:
         if hide_openssl:
@@ -138,9 +137,9 @@ def load_pymongo(params):
     return True
 
 
-def ensure_pymongo(module):
-    if not load_pymongo(module.params):
-        module.fail_json(msg=missing_required_lib("pymongo"), exception=PYMONGO_IMPORT_ERROR)
+def ensure_pymongo(params):
+    if not load_pymongo(params):
+        raise ModuleError(missing_required_lib("pymongo"))
 
 
 def _client_kwargs(params):
@@ -206,23 +205,16 @@ def pymongo_exceptions():
 
 
 @contextlib.contextmanager
-def mongo_client(module):
-    """Yield a client and always close it: pymongo's monitor threads otherwise delay the exit.
-
-    The connection options are checked first, so bad ones fail with one message before any connection.
-    """
-    error = connection_error(module.params)
-    if error:
-        module.fail_json(msg=error)
-    ensure_pymongo(module)
+def translated(action, resource, params):
+    """Turn a driver error inside the block into failed(action, resource, <one line, URIs masked>)."""
     try:
-        client = build_client(module.params)
+        yield
     except pymongo_exceptions() as exc:
-        module.fail_json(msg="Failed to connect to MongoDB: %s" % describe_error(exc, module.params))
-    try:
-        yield client
-    finally:
-        close_client(client)
+        raise failed(action, resource, describe_error(exc, params)) from None
+
+
+def error_code(exc):
+    return getattr(exc, "code", None)
 
 
 def close_client(client):
@@ -238,8 +230,29 @@ def close_client(client):
         executors.clear()
 
 
-def fail(module, action, exc, **result):
-    module.fail_json(msg="Failed to %s: %s" % (action, describe_error(exc, module.params)), **result)
+class MongoModule(ResourceModule):
+    """A ResourceModule with MongoDB's connection options, one client (self.client) and its closing.
+
+    The connection options are checked in connect(), after the module's own validate() and before
+    pymongo is imported or anything is contacted."""
+
+    backend_spec = staticmethod(mongodb_argument_spec)
+    client = None
+
+    def connect(self):
+        error = connection_error(self.params)
+        if error:
+            raise ModuleError(error)
+        ensure_pymongo(self.params)
+        try:
+            self.client = build_client(self.params)
+        except pymongo_exceptions() as exc:
+            raise failed("connect to", "MongoDB", describe_error(exc, self.params)) from None
+
+    def close(self):
+        if self.client is not None:
+            close_client(self.client)
+            self.client = None
 
 
 def as_document(value, option):
@@ -272,3 +285,49 @@ def plain(value):
     if isinstance(value, float):
         return value
     return str(value)
+
+
+# ---------------------------------------------------------------- connection strings for applications
+
+def split_uri(uri):
+    """(scheme, user or None, hosts, path, query) of a mongodb:// or mongodb+srv:// URI."""
+    scheme, sep, rest = str(uri).partition("://")
+    if not sep or not scheme.startswith("mongodb"):
+        raise ValueError("not a mongodb:// or mongodb+srv:// connection string")
+    end = min([i for i in (rest.find("/"), rest.find("?")) if i != -1] or [len(rest)])
+    netloc, tail = rest[:end], rest[end:]
+    userinfo, at, hosts = netloc.rpartition("@")
+    if not at:
+        userinfo, hosts = "", netloc
+    path, _mark, query = tail.partition("?")
+    return scheme, unquote(userinfo.partition(":")[0]) or None, hosts, path or "/", query
+
+
+def uri_with_credentials(uri, user=None, password=None, query=None):
+    """`uri` with the user (kept when not given) and password percent-encoded into it, and `query`
+    (when given) as its query string. MongoDB requires : / ? # [ ] @ to be escaped in both."""
+    scheme, old_user, hosts, path, old_query = split_uri(uri)
+    user = user or old_user
+    if password and not user:
+        raise ValueError("a password needs a user name")
+    credentials = ""
+    if user:
+        credentials = quote(user, safe="") + (":" + quote(password, safe="") if password else "") + "@"
+    query = old_query if query is None else query
+    return "%s://%s%s%s%s" % (scheme, credentials, hosts, path, "?" + query if query else "")
+
+
+def user_uri(params, user, auth_source):
+    """The connection string `user` (authenticating on `auth_source`) uses to reach the server the module
+    talks to, without a password: the module's login_uri hosts and options, or login_host:login_port."""
+    if params.get("login_uri"):
+        _scheme, _user, _hosts, _path, query = split_uri(params["login_uri"])
+        base = uri_with_credentials(params["login_uri"], user=user, query="")
+        options = [(k, v) for k, v in parse_qsl(query) if k.lower() != "authsource"]
+    else:
+        host = params["login_host"]
+        if ":" in host and not host.startswith("["):
+            host = "[%s]" % host  # an IPv6 address
+        base = "mongodb://%s@%s:%s/" % (quote(user, safe=""), host, params["login_port"])
+        options = [("tls", "true")] if params.get("tls") else []
+    return uri_with_credentials(base, query=urlencode(options + [("authSource", auth_source)]))

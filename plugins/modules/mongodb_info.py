@@ -18,6 +18,7 @@ description:
 author: LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.mongodb
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Read-only; runs the same in check mode.
@@ -70,16 +71,31 @@ databases:
             - {name: first_name_1_last_name_1, key: {first_name: 1, last_name: 1}}
       users:
         - {user: twin_app, db: admin, roles: [{role: readWrite, db: twin}], mechanisms: [SCRAM-SHA-256]}
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create bucket llmtwin-artifacts", "update bucket llmtwin-artifacts: versioning Enabled"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["bucket llmtwin-artifacts"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
 from ansible_collections.llmtwin.deploy.plugins.module_utils._mongodb import (
+    MongoModule,
     database_name_error,
-    fail,
-    mongo_client,
-    mongodb_argument_spec,
     plain,
-    pymongo_exceptions,
+    translated,
 )
 
 SECRET_USER_FIELDS = ("credentials", "customData", "authenticationRestrictions")
@@ -103,32 +119,36 @@ def describe_database(db, gather):
     return result
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=mongodb_argument_spec(
-            databases=dict(type="list", elements="str"),
-            gather=dict(type="list", elements="str", default=["collections", "indexes", "users"],
-                        choices=["collections", "indexes", "users"]),
-        ),
-        supports_check_mode=True,
+class Info(MongoModule):
+    """Read-only: no actions, no resources reconciled."""
+
+    resource = "databases"
+    argument_spec = dict(
+        databases=dict(type="list", elements="str"),
+        gather=dict(type="list", elements="str", default=["collections", "indexes", "users"],
+                    choices=["collections", "indexes", "users"]),
     )
-    params = module.params
-    for position, name in enumerate(params["databases"] or []):
-        error = database_name_error(name, "databases[%d]" % position)
-        if error:
-            module.fail_json(msg=error)
-    result = {}
-    with mongo_client(module) as client:
-        try:
-            names = params["databases"] if params["databases"] is not None else client.list_database_names()
-        except pymongo_exceptions() as exc:
-            fail(module, "list databases", exc)
+
+    def validate(self):
+        for position, name in enumerate(self.params["databases"] or []):
+            error = database_name_error(name, "databases[%d]" % position)
+            if error:
+                raise ModuleError(error)
+
+    def run(self):
+        names = self.params["databases"]
+        if names is None:
+            with translated("list", "databases", self.params):
+                names = self.client.list_database_names()
+        result = {}
         for name in names:
-            try:
-                result[name] = describe_database(client[name], params["gather"])
-            except pymongo_exceptions() as exc:
-                fail(module, "read database %s" % name, exc)
-    module.exit_json(changed=False, databases=result)
+            with translated("read", "database %s" % name, self.params):
+                result[name] = describe_database(self.client[name], self.params["gather"])
+        return result
+
+
+def main():
+    Info.main()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ description:
 author: LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.mongodb
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Reads the user and reports what would change; touches nothing.
@@ -75,6 +76,12 @@ EXAMPLES = r"""
     roles:
       - {role: readWrite, db: twin}
   no_log: true
+  register: app_user
+
+- name: The application's connection string, password included (a secret: no_log)
+  ansible.builtin.set_fact:
+    database_host: "{{ app_user.user.uri | llmtwin.deploy.mongodb_uri(password=mongo_app_password) }}"
+  no_log: true
 
 - name: Remove a user
   llmtwin.deploy.mongodb_user:
@@ -111,164 +118,66 @@ user:
       type: list
       elements: str
       sample: ["SCRAM-SHA-256"]
-changes:
-  description: What was (or in check mode, would be) done.
+    uri:
+      description:
+        - The connection string the user connects with, without its password (returned values never
+          carry secrets, and Ansible would mask it anyway), percent-encoded, with C(authSource) set to
+          O(database). It names the server of O(login_uri) (its hosts and options) or
+          O(login_host):O(login_port) (with C(tls=true) when O(tls) is set).
+        - Insert the password with the P(llmtwin.deploy.mongodb_uri#filter) filter.
+        - Returned when O(state=present).
+      type: str
+      sample: mongodb://twin_app@127.0.0.1:27017/?authSource=admin
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
   returned: always
   type: list
   elements: str
-  sample: ["create user twin_app"]
+  sample: ["create bucket llmtwin-artifacts", "update bucket llmtwin-artifacts: versioning Enabled"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["bucket llmtwin-artifacts"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.llmtwin.deploy.plugins.module_utils._mongodb import (
-    AUTH_FAILED,
-    SYSTEM_DATABASES,
-    build_client,
-    close_client,
-    database_name_error,
-    fail,
-    mongo_client,
-    mongodb_argument_spec,
-    plain,
-    pymongo_exceptions,
-)
-
-MECHANISMS = ["SCRAM-SHA-256"]
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _mongodb_user as users
+from ansible_collections.llmtwin.deploy.plugins.module_utils._mongodb import MongoModule, translated
 
 
-def parse_roles(raw_roles, database):
-    """Sorted [{role, db}] from mappings or bare role names; raises ValueError naming the option."""
-    roles = []
-    for position, raw in enumerate(raw_roles):
-        if isinstance(raw, str) and raw:
-            roles.append(dict(role=raw, db=database))
-        elif isinstance(raw, dict) and set(raw) <= {"role", "db"} and raw.get("role"):
-            if "db" in raw and not raw["db"]:
-                # an empty db would silently grant the role on O(database) (admin by default)
-                raise ValueError("roles[%d].db must name a database, got %r; leave db out to mean the "
-                                 "user's database" % (position, raw["db"]))
-            roles.append(dict(role=str(raw["role"]), db=str(raw.get("db") or database)))
+class User(MongoModule):
+    resource = "user"
+    argument_spec = dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        **users.USER_SPEC
+    )
+
+    def validate(self):
+        self.roles = users.check_user(self.params)
+
+    def run(self):
+        p = self.params
+        before = users.read_users(self.client, [p], p)[(p["database"], p["name"])]
+        if p["state"] == "absent":
+            after = users.remove(self, self.client, p, before, p)
         else:
-            raise ValueError("roles[%d] must be a role name or a mapping {role: NAME, db: DATABASE}, got %r"
-                             % (position, raw))
-        error = database_name_error(roles[-1]["db"], "roles[%d].db" % position)
-        if error:
-            raise ValueError(error)
-    return sorted(dict((tuple(sorted(r.items())), r) for r in roles).values(), key=lambda r: (r["db"], r["role"]))
+            after = users.ensure(self, self.client, p, self.roles, before, self.databases, p)
+        self.diff(before, dict((k, v) for k, v in after.items() if k != "uri"))
+        return after
 
-
-def validate(params):
-    """The roles, once the whole input is checked; raises ValueError naming the option (before any connection)."""
-    if not params["name"]:
-        raise ValueError("name must be a non-empty user name")
-    # $external holds x509/LDAP users: the one valid database name with a '$'
-    error = None if params["database"] == "$external" else database_name_error(params["database"])
-    if error:
-        raise ValueError(error)
-    return parse_roles(params["roles"], params["database"])
-
-
-def user_state(name, database, doc):
-    if doc is None:
-        return dict(name=name, database=database, exists=False, roles=[], mechanisms=[])
-    doc = plain(doc)
-    roles = sorted((dict(role=r["role"], db=r["db"]) for r in doc.get("roles", [])),
-                   key=lambda r: (r["db"], r["role"]))
-    return dict(name=name, database=database, exists=True, roles=roles, mechanisms=sorted(doc.get("mechanisms", [])))
-
-
-def password_works(params, name, database, password):
-    """Whether `password` logs `name` in; other errors propagate."""
-    probe = build_client(dict(params, login_database=database, auth_mechanism="SCRAM-SHA-256"),
-                         user=name, password=password)
-    try:
-        probe.admin.command("ping")
-        return True
-    except pymongo_exceptions() as exc:
-        if getattr(exc, "code", None) == AUTH_FAILED:
-            return False
-        raise
-    finally:
-        close_client(probe)
+    def databases(self):
+        with translated("list", "databases for the roles of user %s" % users.label(self.params), self.params):
+            return set(self.client.list_database_names())
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=mongodb_argument_spec(
-            name=dict(type="str", required=True),
-            database=dict(type="str", default="admin"),
-            password=dict(type="str", no_log=True),
-            roles=dict(type="list", elements="raw", default=[]),
-            update_password=dict(type="str", default="on_create", choices=["always", "on_create"], no_log=False),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    name, database = params["name"], params["database"]
-    try:
-        roles = validate(params)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    label = "user %s (database %s)" % (name, database)
-    changes = []
-
-    with mongo_client(module) as client:
-        db = client[database]
-        try:
-            found = plain(db.command("usersInfo", {"user": name, "db": database})).get("users") or []
-        except pymongo_exceptions() as exc:
-            fail(module, "read %s" % label, exc)
-        before = user_state(name, database, found[0] if found else None)
-
-        if params["state"] == "absent":
-            after = user_state(name, database, None)
-            if before["exists"]:
-                changes.append("drop user %s" % name)
-                if not module.check_mode:
-                    try:
-                        db.command("dropUser", name)
-                    except pymongo_exceptions() as exc:
-                        fail(module, "drop %s" % label, exc)
-            module.exit_json(changed=bool(changes), user=after, changes=changes, diff=dict(before=before, after=after))
-
-        if not before["exists"] and not params["password"]:
-            module.fail_json(msg="Failed to create %s: password is required to create a user" % label)
-        role_databases = set(r["db"] for r in roles) - SYSTEM_DATABASES
-        if role_databases:
-            try:
-                existing = set(client.list_database_names())
-            except pymongo_exceptions() as exc:
-                fail(module, "list databases for the roles of %s" % label, exc)
-            missing = sorted(role_databases - existing)
-            if missing:
-                text = "roles refer to database(s) that do not exist: %s" % ", ".join(missing)
-                if not module.check_mode:
-                    module.fail_json(msg="Failed to %s %s: %s" % ("update" if before["exists"] else "create",
-                                                                  label, text), user=before)
-                module.warn("%s: %s (an earlier task may create them)" % (label, text))
-
-        after = dict(before, exists=True, roles=roles, mechanisms=before["mechanisms"] or MECHANISMS)
-        try:
-            if not before["exists"]:
-                changes.append("create user %s" % name)
-                if not module.check_mode:
-                    db.command("createUser", name, pwd=params["password"], roles=roles, mechanisms=MECHANISMS)
-            else:
-                update = {}
-                if before["roles"] != roles:
-                    update["roles"] = roles
-                    changes.append("set roles of %s" % name)
-                if params["update_password"] == "always" and params["password"] and not password_works(
-                        params, name, database, params["password"]):
-                    update.update(pwd=params["password"], mechanisms=MECHANISMS)
-                    changes.append("set password of %s" % name)
-                if update and not module.check_mode:
-                    db.command("updateUser", name, **update)
-        except pymongo_exceptions() as exc:
-            fail(module, "%s %s" % ("update" if before["exists"] else "create", label), exc, changes=changes)
-
-    module.exit_json(changed=bool(changes), user=after, changes=changes, diff=dict(before=before, after=after))
+    User.main()
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ def test_a_replacement_that_cannot_be_built_keeps_the_working_index(stack, mongo
     assert server_indexes(client, database, "articles") == {"link_1": {"key": {"link": 1}}}
 
     plan = run_module("mongodb_index", dict(args, indexes=unique_index), check=True)
-    assert plan.rc == 0 and plan.result["changes"] == ["recreate link_1 (unique differs)"], plan
+    assert plan.rc == 0 and plan.result["actions"] == [
+        "update index %s.articles.link_1: rebuilt, unique differs" % database], plan
 
     # the duplicate links make the unique build fail: twice, and the plain index serves all along
     for _attempt in range(2):
@@ -121,7 +122,7 @@ def test_option_drift_under_the_same_keys_is_planned_and_repaired(stack, mongo, 
 
     plan = run_module("mongodb_index", args, check=True, diff=True)
     assert plan.rc == 0 and plan.result["changed"] is True, plan
-    assert plan.result["changes"] == ["recreate %s (%s differs)" % (name, option)], plan
+    assert plan.result["actions"] == ["update index %s.docs.%s: rebuilt, %s differs" % (database, name, option)], plan
     assert server_indexes(client, database, "docs") == drifted_state, "check mode touched the index"
 
     repair = run_module("mongodb_index", args)

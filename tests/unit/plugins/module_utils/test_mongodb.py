@@ -57,6 +57,32 @@ def test_client_is_built_with_timeouts_and_scram_sha_256():
         _mongodb.close_client(client)
 
 
+# ------------------------------------------------------------ connection strings for the application
+
+@pytest.mark.parametrize("params, expected", [
+    (dict(PARAMS, tls=False), "mongodb://twin_app@127.0.0.1:27017/?authSource=admin"),
+    (dict(PARAMS, tls=True, login_host="::1"), "mongodb://twin_app@[::1]:27017/?tls=true&authSource=admin"),
+    (dict(PARAMS, login_uri="mongodb+srv://admin:pw-SECRET@twin.abcde.mongodb.net/?retryWrites=true&authSource=admin"),
+     "mongodb+srv://twin_app@twin.abcde.mongodb.net/?retryWrites=true&authSource=admin"),
+])
+def test_user_uri_names_the_server_and_never_a_password(params, expected):
+    assert _mongodb.user_uri(params, "twin_app", "admin") == expected
+
+
+def test_credentials_are_percent_encoded_into_a_uri():
+    assert _mongodb.uri_with_credentials("mongodb://twin_app@h:1/?authSource=admin", password="p@ss/w:rd?#[]%") == \
+        "mongodb://twin_app:p%40ss%2Fw%3Ard%3F%23%5B%5D%25@h:1/?authSource=admin"
+    assert _mongodb.uri_with_credentials("mongodb+srv://twin.abcde.mongodb.net", user="a@b", password="x",
+                                         query="retryWrites=true&w=majority") == \
+        "mongodb+srv://a%40b:x@twin.abcde.mongodb.net/?retryWrites=true&w=majority"
+    # the user of the input is replaced, its old password dropped
+    assert _mongodb.uri_with_credentials("mongodb://old:pw@h/db?x=1", user="new") == "mongodb://new@h/db?x=1"
+    with pytest.raises(ValueError):
+        _mongodb.uri_with_credentials("postgres://h/", password="x")
+    with pytest.raises(ValueError):
+        _mongodb.uri_with_credentials("mongodb://h/", password="x")
+
+
 # ------------------------------------------------------------ bad input: one message, before any connection
 
 BAD_INPUT = [
@@ -88,6 +114,23 @@ BAD_INPUT = [
     ("mongodb_user", dict(name="u", password="an-unused-password", roles=[{"role": "read", "db": "x/y"}]),
      "roles[0].db 'x/y' is not a valid database name"),
     ("mongodb_info", dict(databases=["ok", ""]), "databases[1] must be a non-empty database name"),
+    ("mongodb_database", dict(database="a b"), "database 'a b' is not a valid database name"),
+    ("mongodb_database", dict(database="d11", collections=[{"name": "c"}, {"name": "a$b"}]),
+     "collections[1].name 'a$b' is not a valid collection name"),
+    ("mongodb_database", dict(database="d11", collections=[{"name": "c"}, {"name": "c"}]),
+     "collections[1].name: the collection c is listed twice"),
+    ("mongodb_database", dict(database="d11", collections=[{"name": "c", "validator": "[1]"}]),
+     "collections[0].validator must be a document"),
+    ("mongodb_database", dict(database="d11", collections=[{"name": "c", "capped": True}]),
+     "collections[0].size is required"),
+    ("mongodb_database", dict(database="d11", collections=[{"name": "c", "ttl": {"field": "t", "expire_after_seconds": 2 ** 40}}]),
+     "collections[0].ttl.expire_after_seconds must be between 0 and 2147483647"),
+    ("mongodb_database", dict(database="d11", collections=[{"name": "c", "indexes": [{"keys": [{"a": "sideways"}]}]}]),
+     "collections[0].indexes[0].keys.a: direction must be one of"),
+    ("mongodb_database", dict(database="d11", users=[{"name": "u", "roles": [{"role": "read", "db": "x/y"}]}]),
+     "users[0].roles[0].db 'x/y' is not a valid database name"),
+    ("mongodb_database", dict(database="d11", users=[{"name": "u"}, {"name": "u"}]), "users[1].name: the user u is listed twice"),
+    ("mongodb_database", dict(database="d11", login_port=0), "login_port must be between 1 and 65535, got 0"),
     ("mongodb_info", dict(tls=True, tls_ca_file="/nonexistent/ca.pem"), "tls_ca_file /nonexistent/ca.pem does not exist"),
     ("mongodb_info", dict(tls_certificate_key_file="/nonexistent/client.pem"),
      "tls_certificate_key_file /nonexistent/client.pem does not exist"),
