@@ -18,6 +18,7 @@ author:
   - LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.aws
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Read-only; runs the same in check mode.
@@ -66,9 +67,51 @@ dns_suffix:
   returned: success
   type: str
   sample: amazonaws.com
+caller:
+  description: The same identity as one document (the top-level keys above are kept for the roles that read them).
+  returned: success
+  type: dict
+  contains:
+    account:
+      description: The account id.
+      type: str
+    arn:
+      description: The caller's ARN.
+      type: str
+    user_id:
+      description: The caller's unique id.
+      type: str
+    region:
+      description: The region the module was given.
+      type: str
+    partition:
+      description: The region's partition.
+      type: str
+    dns_suffix:
+      description: The partition's DNS suffix.
+      type: str
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Always empty here, a read-only module.
+    - Also returned when the task fails, listing only what was really done before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+    - Always empty here, a read-only module.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
-from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSModule, call
+from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSResource, aws_answers, call
 
 DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-gov": "amazonaws.com"}
 
@@ -81,16 +124,23 @@ def partition_of(region):
     return "aws"
 
 
-def read_identity(module):
-    identity = call("read the caller identity", module.client("sts").get_caller_identity)
-    partition = partition_of(module.params["region"])
-    return dict(changed=False, account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"],
-                region=module.params["region"], partition=partition, dns_suffix=DNS_SUFFIX[partition])
+class CallerInfo(AWSResource):
+    resource = "caller"
+    service = "sts"
+
+    def run(self):  # read-only: nothing reconciled, no state
+        with aws_answers(self.params):
+            identity = call("read", "the caller identity", self.client.get_caller_identity)
+            partition = partition_of(self.params["region"])
+            caller = dict(account=identity["Account"], arn=identity["Arn"], user_id=identity["UserId"],
+                          region=self.params["region"], partition=partition, dns_suffix=DNS_SUFFIX[partition])
+        # also at the top level, where the aws_zenml role and users read account, partition, ...
+        self.returns.update(caller)
+        return caller
 
 
 def main():
-    module = AWSModule(argument_spec={}, supports_check_mode=True)
-    module.run(read_identity, actions=False)
+    CallerInfo.main()
 
 
 if __name__ == "__main__":

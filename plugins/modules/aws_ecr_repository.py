@@ -66,6 +66,7 @@ options:
 extends_documentation_fragment:
   - llmtwin.deploy.aws
   - llmtwin.deploy.aws.attributes
+  - llmtwin.deploy.actions
 """
 
 EXAMPLES = r"""
@@ -131,21 +132,31 @@ repository:
       type: dict
 actions:
   description:
-    - The changes made (in check mode, that would be made), in order. Also returned when the task fails
-      after a change, together with C(changed=true).
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
   returned: always
   type: list
   elements: str
-  sample: ["create repository llm-twin", "set lifecycle policy of llm-twin"]
+  sample: ["create repository llm-twin", "update repository llm-twin: lifecycle policy"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["repository llm-twin"]
 """
 
 import json
 import re
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import (
-    AWSFailure, AWSModule, BotoCoreError, ClientError, call, check_tags, create_or_adopt, dict_to_tags, error_code,
-    load_policy, merged_tags, policies_equal, read_or_none, tag_changes, tags_to_dict,
+    AWSResource, aws_errors, call, check_request, check_tags, create_or_adopt, dict_to_tags, error_code, load_policy,
+    merged_tags, policies_equal, read_or_none, tag_changes, tag_detail, tags_to_dict, translate,
 )
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
 
 REPO_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 TAG_STATUSES = ("tagged", "untagged", "any")
@@ -210,27 +221,35 @@ def policy_text(policy):
     return json.dumps(policy, sort_keys=True)
 
 
-def check_input(module):
-    """Every option's value, before any connection; returns the parsed lifecycle policy."""
-    p = module.params
-    if not REPO_NAME.match(p["name"]) or not 2 <= len(p["name"]) <= 256:
-        raise AWSFailure("name: invalid repository name %r: expected 2-256 lowercase letters and digits, "
-                         "separated by single '.', '_', '-' or '/'" % p["name"])
-    if p["kms_key"] and p["encryption"] != "KMS":
-        raise AWSFailure("kms_key needs encryption=KMS")
-    check_tags(p["tags"])
-    policy = load_policy(p["lifecycle_policy"], "lifecycle_policy")
+def check_input(params):
+    """The module's own options, before any connection; returns the parsed lifecycle policy."""
+    if not REPO_NAME.match(params["name"]) or not 2 <= len(params["name"]) <= 256:
+        raise ModuleError("name: invalid repository name %r: expected 2-256 lowercase letters and digits, "
+                          "separated by single '.', '_', '-' or '/'" % params["name"])
+    if params["kms_key"] and params["encryption"] != "KMS":
+        raise ModuleError("kms_key needs encryption=KMS")
+    check_tags(params["tags"])
+    policy = load_policy(params["lifecycle_policy"], "lifecycle_policy")
     if policy:
         problem = lifecycle_policy_problem(policy)
         if problem:
-            raise AWSFailure("lifecycle_policy: %s" % problem)
+            raise ModuleError("lifecycle_policy: %s" % problem)
         # ECR's bounds on the text: botocore checks the minimum (100 characters), not the maximum
         text = policy_text(policy)
-        module.validate_request("ecr", "PutLifecyclePolicy", {"repositoryName": p["name"], "lifecyclePolicyText": text},
-                                {"lifecyclePolicyText": "lifecycle_policy"})
+        check_request("ecr", "PutLifecyclePolicy", {"repositoryName": params["name"], "lifecyclePolicyText": text},
+                      {"lifecyclePolicyText": "lifecycle_policy"})
         if len(text) > 30720:
-            raise AWSFailure("lifecycle_policy: at most 30720 characters as JSON, got %d" % len(text))
+            raise ModuleError("lifecycle_policy: at most 30720 characters as JSON, got %d" % len(text))
     return policy
+
+
+def desired_encryption(params):
+    if not params["encryption"]:
+        return None
+    enc = {"encryptionType": params["encryption"]}
+    if params["encryption"] == "KMS" and params["kms_key"]:
+        enc["kmsKey"] = params["kms_key"]
+    return enc
 
 
 def describe(repo, extra):
@@ -249,42 +268,55 @@ def describe(repo, extra):
     return result
 
 
-class Repository(object):
+class Repository(AWSResource):
+    resource = kind = "repository"
+    service = "ecr"
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"]),
+        scan_on_push=dict(type="bool"),
+        lifecycle_policy=dict(type="raw"),
+        encryption=dict(type="str", choices=["AES256", "KMS"]),
+        kms_key=dict(type="str", no_log=False),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
+        force=dict(type="bool", default=False),
+    )
 
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.name = module.params["name"]
-        self.ecr = module.client("ecr")
-        self.changed = False
+    def check_input(self):
+        self.policy = check_input(self.params)
 
+    # ---- reads
     def read(self):
-        try:
-            return self.ecr.describe_repositories(repositoryNames=[self.name])["repositories"][0]
-        except (ClientError, BotoCoreError) as exc:
-            if error_code(exc) == "RepositoryNotFoundException":
-                return None
-            return call("read repository %s" % self.name, _reraise, exc)
+        found = read_or_none("read", "repository %s" % self.name, ("RepositoryNotFoundException",),
+                             self.client.describe_repositories, repositoryNames=[self.name])
+        return found["repositories"][0] if found else None
 
     def read_extra(self, repo):
+        """The lifecycle policy and tags, read only when they are managed."""
         p, extra = self.params, {}
         if p["lifecycle_policy"] is not None:
-            lp = read_or_none("read lifecycle policy of %s" % self.name, ("LifecyclePolicyNotFoundException",),
-                              self.ecr.get_lifecycle_policy, repositoryName=self.name)
+            lp = read_or_none("read lifecycle policy of", "repository %s" % self.name,
+                              ("LifecyclePolicyNotFoundException",), self.client.get_lifecycle_policy,
+                              repositoryName=self.name)
             extra["lifecycle_policy"] = json.loads(lp["lifecyclePolicyText"]) if lp else {}
         if p["tags"] is not None:
-            tags = call("read tags of %s" % self.name, self.ecr.list_tags_for_resource,
+            tags = call("read tags of", "repository %s" % self.name, self.client.list_tags_for_resource,
                         resourceArn=repo["repositoryArn"])
             extra["tags"] = tags_to_dict(tags.get("tags"))
         return extra
 
-    def _write(self, action, fn, **kwargs):
-        self.changed = True
-        result = None if self.module.check_mode else call(action, fn, **kwargs)
-        self.module.did(action)
-        return result
+    # ---- writes
+    def set_policy(self, policy):
+        if policy:
+            self.update("lifecycle policy", "set lifecycle policy of", self.client.put_lifecycle_policy,
+                        repositoryName=self.name, lifecyclePolicyText=policy_text(policy))
+        else:
+            self.update("lifecycle policy removed", "delete lifecycle policy of", self.client.delete_lifecycle_policy,
+                        repositoryName=self.name)
 
-    def create(self, policy):
+    def create(self):
         """(repository, extra) after creating it; (None, None) when a concurrent run created it first."""
         p = self.params
         kwargs = {"repositoryName": self.name}
@@ -296,142 +328,100 @@ class Repository(object):
             kwargs["encryptionConfiguration"] = desired_encryption(p)
         if p["tags"]:
             kwargs["tags"] = dict_to_tags(p["tags"])
-        action = "create repository %s" % self.name
-        created = None
-        if not self.module.check_mode:
-            created = create_or_adopt(action, ("RepositoryAlreadyExistsException",), self.ecr.create_repository,
-                                      **kwargs)
-            if created is None:
-                return None, None
-        self.changed = True
-        self.module.did(action)
-        if created:
-            repo = created["repository"]
-        else:  # check mode: what it would look like
+        if self.check_mode:  # what it would look like
             repo = {"repositoryName": self.name, "imageTagMutability": p["image_tag_mutability"] or "MUTABLE",
                     "imageScanningConfiguration": {"scanOnPush": bool(p["scan_on_push"])},
                     "encryptionConfiguration": desired_encryption(p) or {"encryptionType": "AES256"}}
+        else:
+            created = create_or_adopt("create", "repository %s" % self.name, ("RepositoryAlreadyExistsException",),
+                                      self.client.create_repository, **kwargs)
+            if created is None:
+                return None, None
+            repo = created["repository"]
+        self.act("create", "repository", self.name)  # made just above: the answer tells creation from adoption
         extra = {}
-        if policy:
-            self._write("set lifecycle policy of %s" % self.name, self.ecr.put_lifecycle_policy,
-                        repositoryName=self.name, lifecyclePolicyText=policy_text(policy))
-        if policy is not None:
-            extra["lifecycle_policy"] = policy
+        if self.policy:
+            self.set_policy(self.policy)
+        if self.policy is not None:
+            extra["lifecycle_policy"] = self.policy
         if p["tags"] is not None:
             extra["tags"] = dict((str(k), str(v)) for k, v in p["tags"].items())
         return repo, extra
 
-    def update(self, repo, extra, policy):
+    def reconcile(self, repo, extra):
         p, after_repo, after = self.params, dict(repo), dict(extra)
         if p["encryption"]:
             want = desired_encryption(p)
             have = repo.get("encryptionConfiguration") or {}
             if have.get("encryptionType") != want["encryptionType"] or (
                     "kmsKey" in want and have.get("kmsKey") != want["kmsKey"]):
-                raise AWSFailure("encryption: repository %s is encrypted with %s; encryption can only be set when a "
-                                 "repository is created (delete and recreate it to change it)"
-                                 % (self.name, have.get("encryptionType")))
+                raise ModuleError("encryption: repository %s is encrypted with %s; encryption can only be set when a "
+                                  "repository is created (delete and recreate it to change it)"
+                                  % (self.name, have.get("encryptionType")))
         if p["image_tag_mutability"] and repo.get("imageTagMutability") != p["image_tag_mutability"]:
-            self._write("set tag mutability of %s" % self.name, self.ecr.put_image_tag_mutability,
-                        repositoryName=self.name, imageTagMutability=p["image_tag_mutability"])
+            self.update("image tag mutability %s" % p["image_tag_mutability"], "set tag mutability of",
+                        self.client.put_image_tag_mutability, repositoryName=self.name,
+                        imageTagMutability=p["image_tag_mutability"])
             after_repo["imageTagMutability"] = p["image_tag_mutability"]
         if p["scan_on_push"] is not None and \
                 repo.get("imageScanningConfiguration", {}).get("scanOnPush") != p["scan_on_push"]:
-            self._write("set scan on push of %s" % self.name, self.ecr.put_image_scanning_configuration,
-                        repositoryName=self.name, imageScanningConfiguration={"scanOnPush": p["scan_on_push"]})
+            self.update("scan on push %s" % str(p["scan_on_push"]).lower(), "set scan on push of",
+                        self.client.put_image_scanning_configuration, repositoryName=self.name,
+                        imageScanningConfiguration={"scanOnPush": p["scan_on_push"]})
             after_repo["imageScanningConfiguration"] = {"scanOnPush": p["scan_on_push"]}
-        if policy is not None and not policies_equal(extra.get("lifecycle_policy") or {}, policy):
-            if policy:
-                self._write("set lifecycle policy of %s" % self.name, self.ecr.put_lifecycle_policy,
-                            repositoryName=self.name, lifecyclePolicyText=policy_text(policy))
-            else:
-                self._write("delete lifecycle policy of %s" % self.name, self.ecr.delete_lifecycle_policy,
-                            repositoryName=self.name)
-            after["lifecycle_policy"] = policy
+        if self.policy is not None and not policies_equal(extra.get("lifecycle_policy") or {}, self.policy):
+            self.set_policy(self.policy)
+            after["lifecycle_policy"] = self.policy
         if p["tags"] is not None:
             to_set, to_remove = tag_changes(extra["tags"], p["tags"], p["purge_tags"])
             if to_set:
-                self._write("tag repository %s" % self.name, self.ecr.tag_resource,
+                self.update(tag_detail(to_set, []), "tag", self.client.tag_resource,
                             resourceArn=repo["repositoryArn"], tags=dict_to_tags(to_set))
             if to_remove:
-                self._write("untag repository %s" % self.name, self.ecr.untag_resource,
+                self.update(tag_detail({}, to_remove), "untag", self.client.untag_resource,
                             resourceArn=repo["repositoryArn"], tagKeys=to_remove)
             after["tags"] = merged_tags(extra["tags"], p["tags"], p["purge_tags"])
         return after_repo, after
 
     def delete(self):
         try:
-            self._write("delete repository %s" % self.name, self.ecr.delete_repository,
-                        repositoryName=self.name, force=self.params["force"])
-        except AWSFailure as exc:
-            if "RepositoryNotEmptyException" in str(exc):
-                raise AWSFailure("Refusing to delete repository %s: it holds images; set force=true to delete them "
-                                 "too" % self.name)
-            raise
+            return self.client.delete_repository(repositoryName=self.name, force=self.params["force"])
+        except aws_errors() as exc:
+            if error_code(exc) == "RepositoryNotEmptyException":
+                raise ModuleError("Refusing to delete repository %s: it holds images; set force=true to delete them "
+                                  "too" % self.name)
+            raise translate("delete", "repository %s" % self.name, exc)
 
-
-def _reraise(exc):
-    raise exc
-
-
-def desired_encryption(params):
-    if not params["encryption"]:
-        return None
-    enc = {"encryptionType": params["encryption"]}
-    if params["encryption"] == "KMS" and params["kms_key"]:
-        enc["kmsKey"] = params["kms_key"]
-    return enc
-
-
-def run(module):
-    p = module.params
-    policy = check_input(module)
-    repository = Repository(module)
-    repo = repository.read()
-    result = {"changed": False, "repository": {}}
-    if p["state"] == "absent":
+    # ---- the two states
+    def absent(self):
+        repo = self.read()
         if repo:
-            repository.delete()
-        result["changed"] = repository.changed
-        if module._diff:
-            result["diff"] = {"before": describe(repo, {}) if repo else {}, "after": {}}
-        return result
-    after_repo = None
-    if repo is None:
-        after_repo, after = repository.create(policy)
-        before = {}
-        if after_repo is None:  # a concurrent run created it first: adopt it and reconcile it as an existing one
-            repo = repository.read()
-            if repo is None:
-                raise AWSFailure("Failed to read repository %s: it was reported to exist, then not found" % p["name"])
-    if after_repo is None:
-        extra = repository.read_extra(repo)
-        before = describe(repo, extra)
-        after_repo, after = repository.update(repo, extra, policy)
-    result["changed"] = repository.changed
-    result["repository"] = describe(after_repo, after)
-    if module._diff:
-        result["diff"] = {"before": before, "after": result["repository"]}
-    return result
+            self.act("delete", "repository", self.name, self.delete)
+        self.diff(describe(repo, {}) if repo else {}, {})
+        return {}
+
+    def present(self):
+        repo = self.read()
+        after_repo = None
+        if repo is None:
+            after_repo, after = self.create()
+            before = {}
+            if after_repo is None:  # a concurrent run created it first: adopt it and reconcile it as an existing one
+                repo = self.read()
+                if repo is None:
+                    raise ModuleError("Failed to read repository %s: it was reported to exist, then not found"
+                                      % self.name)
+        if after_repo is None:
+            extra = self.read_extra(repo)
+            before = describe(repo, extra)
+            after_repo, after = self.reconcile(repo, extra)
+        document = describe(after_repo, after)
+        self.diff(before, document)
+        return document
 
 
 def main():
-    module = AWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            image_tag_mutability=dict(type="str", choices=["MUTABLE", "IMMUTABLE"]),
-            scan_on_push=dict(type="bool"),
-            lifecycle_policy=dict(type="raw"),
-            encryption=dict(type="str", choices=["AES256", "KMS"]),
-            kms_key=dict(type="str", no_log=False),
-            tags=dict(type="dict"),
-            purge_tags=dict(type="bool", default=True),
-            force=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(run)
+    Repository.main()
 
 
 if __name__ == "__main__":

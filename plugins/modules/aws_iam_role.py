@@ -73,6 +73,7 @@ options:
 extends_documentation_fragment:
   - llmtwin.deploy.aws
   - llmtwin.deploy.aws.attributes
+  - llmtwin.deploy.actions
 """
 
 EXAMPLES = r"""
@@ -135,20 +136,34 @@ role:
     tags:
       description: The tags.
       type: dict
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create role llm-twin-sagemaker-execution", "update role llm-twin-sagemaker-execution: inline policy artifacts"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["role llm-twin-sagemaker-execution"]
 """
 
 import json
 import re
-
-try:
-    from urllib.parse import unquote
-except ImportError:  # Python 2 is not supported, but keep the import checker calm
-    from urllib import unquote
+from urllib.parse import unquote
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import (
-    AWSFailure, AWSModule, BotoCoreError, ClientError, call, check_policy, check_tags, create_or_adopt, dict_to_tags,
-    error_code, load_policy, merged_tags, policies_equal, tag_changes, tags_to_dict,
+    AWSResource, call, check_policy, check_tags, create_or_adopt, dict_to_tags, load_policy, merged_tags, pages,
+    policies_equal, read_or_none, tag_changes, tag_detail, tags_to_dict,
 )
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
 
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
@@ -163,147 +178,36 @@ def policy_doc(value):
     return json.loads(unquote(value))
 
 
-class Role(object):
-
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.name = module.params["name"]
-        self.iam = module.client("iam")
-        self.changed = False
-
-    def _write(self, action, fn, **kwargs):
-        self.changed = True
-        result = None if self.module.check_mode else call(action, fn, **kwargs)
-        self.module.did(action)
-        return result
-
-    def read(self):
-        try:
-            return self.iam.get_role(RoleName=self.name)["Role"]
-        except (ClientError, BotoCoreError) as exc:
-            if error_code(exc) == "NoSuchEntity":
-                return None
-            return call("read role %s" % self.name, _reraise, exc)
-
-    def attached(self):
-        pages = self.iam.get_paginator("list_attached_role_policies").paginate(RoleName=self.name)
-        return sorted(p["PolicyArn"] for page in pages for p in page["AttachedPolicies"])
-
-    def inline_names(self):
-        pages = self.iam.get_paginator("list_role_policies").paginate(RoleName=self.name)
-        return sorted(n for page in pages for n in page["PolicyNames"])
-
-    def inline(self, names):
-        return dict((n, policy_doc(call("read inline policy %s of %s" % (n, self.name), self.iam.get_role_policy,
-                                        RoleName=self.name, PolicyName=n)["PolicyDocument"])) for n in names)
-
-    def read_policies(self):
-        p, extra = self.params, {}
-        try:
-            if p["managed_policies"] is not None:
-                extra["managed_policies"] = self.attached()
-            if p["inline_policies"] is not None:
-                extra["inline_policies"] = self.inline(self.inline_names())
-        except (ClientError, BotoCoreError) as exc:
-            call("read policies of role %s" % self.name, _reraise, exc)
-        return extra
-
-    def sync_policies(self, extra, managed, inline):
-        p, after = self.params, dict(extra)
-        if managed is not None:
-            have = extra.get("managed_policies", [])
-            for arn in sorted(set(managed) - set(have)):
-                self._write("attach policy %s to role %s" % (arn, self.name), self.iam.attach_role_policy,
-                            RoleName=self.name, PolicyArn=arn)
-            gone = sorted(set(have) - set(managed)) if p["purge_managed_policies"] else []
-            for arn in gone:
-                self._write("detach policy %s from role %s" % (arn, self.name), self.iam.detach_role_policy,
-                            RoleName=self.name, PolicyArn=arn)
-            after["managed_policies"] = sorted((set(have) | set(managed)) - set(gone))
-        if inline is not None:
-            have = extra.get("inline_policies", {})
-            for name, doc in sorted(inline.items()):
-                if not policies_equal(have.get(name), doc):
-                    self._write("put inline policy %s of role %s" % (name, self.name), self.iam.put_role_policy,
-                                RoleName=self.name, PolicyName=name, PolicyDocument=json.dumps(doc))
-            gone = sorted(set(have) - set(inline)) if p["purge_inline_policies"] else []
-            for name in gone:
-                self._write("delete inline policy %s of role %s" % (name, self.name), self.iam.delete_role_policy,
-                            RoleName=self.name, PolicyName=name)
-            kept = dict((n, d) for n, d in have.items() if n not in gone)
-            kept.update(inline)
-            after["inline_policies"] = kept
-        return after
-
-    def create(self, trust):
-        """The new role; None when a concurrent run created it first (then adopt it)."""
-        p = self.params
-        kwargs = {"RoleName": self.name, "Path": p["path"], "AssumeRolePolicyDocument": json.dumps(trust)}
-        if p["description"] is not None:
-            kwargs["Description"] = p["description"]
-        if p["max_session_duration"]:
-            kwargs["MaxSessionDuration"] = p["max_session_duration"]
-        if p["tags"]:
-            kwargs["Tags"] = dict_to_tags(p["tags"])
-        action = "create role %s" % self.name
-        if not self.module.check_mode:
-            created = create_or_adopt(action, ("EntityAlreadyExists",), self.iam.create_role, **kwargs)
-            if created is None:
-                return None
-            self.changed = True
-            self.module.did(action)
-            return created["Role"]
-        self._write(action, None)
-        return {"RoleName": self.name, "Path": p["path"], "AssumeRolePolicyDocument": trust,
-                "Description": p["description"], "MaxSessionDuration": p["max_session_duration"] or 3600,
-                "Tags": dict_to_tags(p["tags"] or {})}
-
-    def update(self, role, trust):
-        p, after = self.params, dict(role)
-        if trust is not None and not policies_equal(policy_doc(role["AssumeRolePolicyDocument"]), trust):
-            self._write("update trust policy of role %s" % self.name, self.iam.update_assume_role_policy,
-                        RoleName=self.name, PolicyDocument=json.dumps(trust))
-            after["AssumeRolePolicyDocument"] = trust
-        changes = {}
-        if p["description"] is not None and role.get("Description", "") != p["description"]:
-            changes["Description"] = p["description"]
-        if p["max_session_duration"] and role.get("MaxSessionDuration") != p["max_session_duration"]:
-            changes["MaxSessionDuration"] = p["max_session_duration"]
-        if changes:
-            self._write("update role %s" % self.name, self.iam.update_role, RoleName=self.name, **changes)
-            after.update(changes)
-        if p["tags"] is not None:
-            current = tags_to_dict(role.get("Tags"))
-            to_set, to_remove = tag_changes(current, p["tags"], p["purge_tags"])
-            if to_set:
-                self._write("tag role %s" % self.name, self.iam.tag_role, RoleName=self.name,
-                            Tags=dict_to_tags(to_set))
-            if to_remove:
-                self._write("untag role %s" % self.name, self.iam.untag_role, RoleName=self.name, TagKeys=to_remove)
-            after["Tags"] = dict_to_tags(merged_tags(current, p["tags"], p["purge_tags"]))
-        return after
-
-    def delete(self):
-        try:
-            for arn in self.attached():
-                self._write("detach policy %s from role %s" % (arn, self.name), self.iam.detach_role_policy,
-                            RoleName=self.name, PolicyArn=arn)
-            for name in self.inline_names():
-                self._write("delete inline policy %s of role %s" % (name, self.name), self.iam.delete_role_policy,
-                            RoleName=self.name, PolicyName=name)
-            pages = self.iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=self.name)
-            for profile in [ip["InstanceProfileName"] for page in pages for ip in page["InstanceProfiles"]]:
-                self._write("remove role %s from instance profile %s" % (self.name, profile),
-                            self.iam.remove_role_from_instance_profile, RoleName=self.name,
-                            InstanceProfileName=profile)
-        except (ClientError, BotoCoreError) as exc:
-            call("list policies of role %s" % self.name, _reraise, exc)
-        self._write("delete role %s" % self.name, self.iam.delete_role, RoleName=self.name)
-
-
-def _reraise(exc):
-    raise exc
+def check_input(p):
+    """The module's own options, parsed and checked before any connection; returns (trust, inline)."""
+    if not ROLE_NAME.match(p["name"]):
+        raise ModuleError("name: invalid role name %r: expected 1-64 letters, digits or +=,.@_-" % p["name"])
+    if not ROLE_PATH.match(p["path"]):
+        raise ModuleError("path: must begin and end with '/' (at most 512 printable characters), got %r" % p["path"])
+    if p["max_session_duration"] is not None and not 3600 <= p["max_session_duration"] <= 43200:
+        raise ModuleError("max_session_duration: expected 3600-43200 seconds, got %s" % p["max_session_duration"])
+    if p.get("description") is not None and len(p["description"]) > 1000:
+        raise ModuleError("description: at most 1000 characters, got %d" % len(p["description"]))
+    check_tags(p.get("tags"))
+    trust = load_policy(p["assume_role_policy"], "assume_role_policy")
+    if trust is not None:
+        check_policy(trust, "assume_role_policy", trust=True)
+    inline = None
+    if p["inline_policies"] is not None:
+        inline = {}
+        for name, doc in sorted(p["inline_policies"].items()):
+            where = "inline_policies.%s" % name
+            if not POLICY_NAME.match(str(name)):
+                raise ModuleError("%s: invalid policy name: expected 1-128 letters, digits or +=,.@_-" % where)
+            if doc is None:
+                raise ModuleError("%s: expected a policy document (a dict or a JSON object string), got null; "
+                                  "to delete the policy, leave it out" % where)
+            inline[name] = check_policy(load_policy(doc, where), where)
+    for arn in p["managed_policies"] or []:
+        if not POLICY_ARN.match(arn):
+            raise ModuleError("managed_policies: expected policy ARNs (arn:aws:iam::aws:policy/NAME or "
+                              "arn:aws:iam::ACCOUNT:policy/NAME), got %r" % arn)
+    return trust, inline
 
 
 def describe(role, extra):
@@ -321,95 +225,187 @@ def describe(role, extra):
     return result
 
 
-def check_input(p):
-    """Parse and check the whole input before any connection; returns (trust, inline)."""
-    if not ROLE_NAME.match(p["name"]):
-        raise AWSFailure("name: invalid role name %r: expected 1-64 letters, digits or +=,.@_-" % p["name"])
-    if not ROLE_PATH.match(p["path"]):
-        raise AWSFailure("path: must begin and end with '/' (at most 512 printable characters), got %r" % p["path"])
-    if p["max_session_duration"] is not None and not 3600 <= p["max_session_duration"] <= 43200:
-        raise AWSFailure("max_session_duration: expected 3600-43200 seconds, got %s" % p["max_session_duration"])
-    if p.get("description") is not None and len(p["description"]) > 1000:
-        raise AWSFailure("description: at most 1000 characters, got %d" % len(p["description"]))
-    check_tags(p.get("tags"))
-    trust = load_policy(p["assume_role_policy"], "assume_role_policy")
-    if trust is not None:
-        check_policy(trust, "assume_role_policy", trust=True)
-    inline = None
-    if p["inline_policies"] is not None:
-        inline = {}
-        for name, doc in sorted(p["inline_policies"].items()):
-            where = "inline_policies.%s" % name
-            if not POLICY_NAME.match(str(name)):
-                raise AWSFailure("%s: invalid policy name: expected 1-128 letters, digits or +=,.@_-" % where)
-            if doc is None:
-                raise AWSFailure("%s: expected a policy document (a dict or a JSON object string), got null; "
-                                 "to delete the policy, leave it out" % where)
-            inline[name] = check_policy(load_policy(doc, where), where)
-    for arn in p["managed_policies"] or []:
-        if not POLICY_ARN.match(arn):
-            raise AWSFailure("managed_policies: expected policy ARNs (arn:aws:iam::aws:policy/NAME or "
-                             "arn:aws:iam::ACCOUNT:policy/NAME), got %r" % arn)
-    return trust, inline
+class Role(AWSResource):
+    resource = kind = "role"
+    service = "iam"
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        path=dict(type="str", default="/"),
+        description=dict(type="str"),
+        assume_role_policy=dict(type="raw"),
+        managed_policies=dict(type="list", elements="str"),
+        purge_managed_policies=dict(type="bool", default=True),
+        inline_policies=dict(type="dict"),
+        purge_inline_policies=dict(type="bool", default=True),
+        max_session_duration=dict(type="int"),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
+    )
 
+    def check_input(self):
+        self.trust, self.inline = check_input(self.params)
 
-def run(module):
-    p = module.params
-    trust, inline = check_input(p)
-    role = Role(module)
-    current = role.read()
-    result = {"changed": False, "role": {}}
-    if p["state"] == "absent":
+    # ---- reads
+    def read(self):
+        found = read_or_none("read", "role %s" % self.name, ("NoSuchEntity",), self.client.get_role, RoleName=self.name)
+        return found["Role"] if found else None
+
+    def _list(self, what, operation, key):
+        return [item for page in pages("list %s of" % what, "role %s" % self.name, self.client, operation,
+                                       RoleName=self.name) for item in page[key]]
+
+    def attached(self):
+        return sorted(p["PolicyArn"] for p in self._list("managed policies", "list_attached_role_policies",
+                                                         "AttachedPolicies"))
+
+    def inline_names(self):
+        return sorted(self._list("inline policies", "list_role_policies", "PolicyNames"))
+
+    def read_policies(self):
+        """The managed and inline policies, read only when they are managed."""
+        extra = {}
+        if self.params["managed_policies"] is not None:
+            extra["managed_policies"] = self.attached()
+        if self.params["inline_policies"] is not None:
+            extra["inline_policies"] = dict(
+                (n, policy_doc(call("read inline policy %s of" % n, "role %s" % self.name, self.client.get_role_policy,
+                                    RoleName=self.name, PolicyName=n)["PolicyDocument"]))
+                for n in self.inline_names())
+        return extra
+
+    # ---- writes
+    def update(self, detail, action, fn, **kwargs):
+        super(Role, self).update(detail, action, fn, RoleName=self.name, **kwargs)
+
+    def sync_policies(self, extra, managed, inline):
+        p, after = self.params, dict(extra)
+        if managed is not None:
+            have = extra.get("managed_policies", [])
+            for arn in sorted(set(managed) - set(have)):
+                self.update("attach policy %s" % arn, "attach policy %s to" % arn, self.client.attach_role_policy,
+                            PolicyArn=arn)
+            gone = sorted(set(have) - set(managed)) if p["purge_managed_policies"] else []
+            for arn in gone:
+                self.detach(arn)
+            after["managed_policies"] = sorted((set(have) | set(managed)) - set(gone))
+        if inline is not None:
+            have = extra.get("inline_policies", {})
+            for name, doc in sorted(inline.items()):
+                if not policies_equal(have.get(name), doc):
+                    self.update("inline policy %s" % name, "put inline policy %s of" % name, self.client.put_role_policy,
+                                PolicyName=name, PolicyDocument=json.dumps(doc))
+            gone = sorted(set(have) - set(inline)) if p["purge_inline_policies"] else []
+            for name in gone:
+                self.delete_inline(name)
+            kept = dict((n, d) for n, d in have.items() if n not in gone)
+            kept.update(inline)
+            after["inline_policies"] = kept
+        return after
+
+    def detach(self, arn):
+        self.update("detach policy %s" % arn, "detach policy %s from" % arn, self.client.detach_role_policy, PolicyArn=arn)
+
+    def delete_inline(self, name):
+        self.update("remove inline policy %s" % name, "delete inline policy %s of" % name, self.client.delete_role_policy,
+                    PolicyName=name)
+
+    def create(self):
+        """The new role; None when a concurrent run created it first (then adopt it)."""
+        p = self.params
+        kwargs = {"RoleName": self.name, "Path": p["path"], "AssumeRolePolicyDocument": json.dumps(self.trust)}
+        if p["description"] is not None:
+            kwargs["Description"] = p["description"]
+        if p["max_session_duration"]:
+            kwargs["MaxSessionDuration"] = p["max_session_duration"]
+        if p["tags"]:
+            kwargs["Tags"] = dict_to_tags(p["tags"])
+        if self.check_mode:  # what it would look like
+            role = {"RoleName": self.name, "Path": p["path"], "AssumeRolePolicyDocument": self.trust,
+                    "Description": p["description"], "MaxSessionDuration": p["max_session_duration"] or 3600,
+                    "Tags": dict_to_tags(p["tags"] or {})}
+        else:
+            created = create_or_adopt("create", "role %s" % self.name, ("EntityAlreadyExists",), self.client.create_role,
+                                      **kwargs)
+            if created is None:
+                return None
+            role = created["Role"]
+        self.act("create", "role", self.name)  # made just above: the answer tells creation from adoption
+        return role
+
+    def reconcile(self, role):
+        p, after = self.params, dict(role)
+        if self.trust is not None and not policies_equal(policy_doc(role["AssumeRolePolicyDocument"]), self.trust):
+            self.update("trust policy", "update trust policy of", self.client.update_assume_role_policy,
+                        PolicyDocument=json.dumps(self.trust))
+            after["AssumeRolePolicyDocument"] = self.trust
+        changes = {}
+        if p["description"] is not None and role.get("Description", "") != p["description"]:
+            changes["Description"] = p["description"]
+        if p["max_session_duration"] and role.get("MaxSessionDuration") != p["max_session_duration"]:
+            changes["MaxSessionDuration"] = p["max_session_duration"]
+        if changes:
+            detail = ", ".join(k for k, key in (("description", "Description"),
+                                                ("max session duration", "MaxSessionDuration")) if key in changes)
+            self.update(detail, "update", self.client.update_role, **changes)
+            after.update(changes)
+        if p["tags"] is not None:
+            current = tags_to_dict(role.get("Tags"))
+            to_set, to_remove = tag_changes(current, p["tags"], p["purge_tags"])
+            if to_set:
+                self.update(tag_detail(to_set, []), "tag", self.client.tag_role, Tags=dict_to_tags(to_set))
+            if to_remove:
+                self.update(tag_detail({}, to_remove), "untag", self.client.untag_role, TagKeys=to_remove)
+            after["Tags"] = dict_to_tags(merged_tags(current, p["tags"], p["purge_tags"]))
+        return after
+
+    # ---- the two states
+    def absent(self):
+        current = self.read()
         if current:
-            role.delete()
-        result["changed"] = role.changed
-        if module._diff:
-            result["diff"] = {"before": describe(current, {}) if current else {}, "after": {}}
-        return result
-    if current is None:
-        if trust is None:
-            raise AWSFailure("assume_role_policy is required to create role %s" % p["name"])
-        before, extra = {}, {"managed_policies": [], "inline_policies": {}}
-        after_role = role.create(trust)
-        if after_role is None:  # a concurrent run created it first: adopt it and reconcile it as an existing one
-            current = role.read()
-            if current is None:
-                raise AWSFailure("Failed to read role %s: it was reported to exist, then not found" % p["name"])
-    if current is not None:
-        extra = role.read_policies()
-        before = describe(current, extra)
-        after_role = role.update(current, trust)
-    managed = sorted(set(p["managed_policies"])) if p["managed_policies"] is not None else None
-    after_extra = role.sync_policies(extra, managed, inline)
-    for key in ("managed_policies", "inline_policies"):
-        if p[key] is None:
-            after_extra.pop(key, None)
-    result["changed"] = role.changed
-    result["role"] = describe(after_role, after_extra)
-    if module._diff:
-        result["diff"] = {"before": before, "after": result["role"]}
-    return result
+            # IAM refuses to delete a role that still has policies or instance profiles
+            for arn in self.attached():
+                self.detach(arn)
+            for name in self.inline_names():
+                self.delete_inline(name)
+            for profile in [ip["InstanceProfileName"] for ip in self._list("instance profiles",
+                                                                           "list_instance_profiles_for_role",
+                                                                           "InstanceProfiles")]:
+                self.update("remove from instance profile %s" % profile, "remove from instance profile %s" % profile,
+                            self.client.remove_role_from_instance_profile, InstanceProfileName=profile)
+            self.act("delete", "role", self.name,
+                     lambda: call("delete", "role %s" % self.name, self.client.delete_role, RoleName=self.name))
+        self.diff(describe(current, {}) if current else {}, {})
+        return {}
+
+    def present(self):
+        p = self.params
+        current = self.read()
+        if current is None:
+            if self.trust is None:
+                raise ModuleError("assume_role_policy is required to create role %s" % self.name)
+            before, extra = {}, {"managed_policies": [], "inline_policies": {}}
+            after_role = self.create()
+            if after_role is None:  # a concurrent run created it first: adopt it and reconcile it as an existing one
+                current = self.read()
+                if current is None:
+                    raise ModuleError("Failed to read role %s: it was reported to exist, then not found" % self.name)
+        if current is not None:
+            extra = self.read_policies()
+            before = describe(current, extra)
+            after_role = self.reconcile(current)
+        managed = sorted(set(p["managed_policies"])) if p["managed_policies"] is not None else None
+        after_extra = self.sync_policies(extra, managed, self.inline)
+        for key in ("managed_policies", "inline_policies"):
+            if p[key] is None:
+                after_extra.pop(key, None)
+        document = describe(after_role, after_extra)
+        self.diff(before, document)
+        return document
 
 
 def main():
-    module = AWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            path=dict(type="str", default="/"),
-            description=dict(type="str"),
-            assume_role_policy=dict(type="raw"),
-            managed_policies=dict(type="list", elements="str"),
-            purge_managed_policies=dict(type="bool", default=True),
-            inline_policies=dict(type="dict"),
-            purge_inline_policies=dict(type="bool", default=True),
-            max_session_duration=dict(type="int"),
-            tags=dict(type="dict"),
-            purge_tags=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(run)
+    Role.main()
 
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ options:
 extends_documentation_fragment:
   - llmtwin.deploy.aws
   - llmtwin.deploy.aws.attributes
+  - llmtwin.deploy.actions
 """
 
 EXAMPLES = r"""
@@ -161,21 +162,31 @@ bucket:
         project: llm-twin
 actions:
   description:
-    - The changes made (in check mode, that would be made), in order. Also returned when the task fails
-      after a change, together with C(changed=true).
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
   returned: always
   type: list
   elements: str
-  sample: ["create bucket llm-twin-artifacts-123456789012", "set versioning of llm-twin-artifacts-123456789012"]
+  sample: ["create bucket llm-twin-artifacts-123456789012", "update bucket llm-twin-artifacts-123456789012: versioning Enabled"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["bucket llm-twin-artifacts-123456789012"]
 """
 
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import (
-    AWSFailure, AWSModule, BotoCoreError, ClientError, call, check_tags, create_or_adopt, dict_to_tags, error_code,
-    merged_tags, read_or_none, tag_changes, tags_to_dict,
+    AWSResource, aws_errors, call, check_request, check_tags, create_or_adopt, dict_to_tags, error_code, merged_tags,
+    pages, read_or_none, tag_changes, tag_detail, tags_to_dict, translate,
 )
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
 
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
@@ -233,22 +244,21 @@ def lifecycle_problem(rules):
     return None
 
 
-def check_input(module):
-    """Every option's value, before any connection: a bad rule must not leave a new bucket behind."""
-    p = module.params
-    problem = bucket_name_problem(p["name"])
+def check_input(params):
+    """The module's own options, before any connection: a bad rule must not leave a new bucket behind."""
+    problem = bucket_name_problem(params["name"])
     if problem:
-        raise AWSFailure("name: invalid bucket name %r: expected %s" % (p["name"], problem))
-    if p["kms_key_id"] and p["encryption"] != "aws:kms":
-        raise AWSFailure("kms_key_id needs encryption=aws:kms")
-    check_tags(p["tags"])
-    if p["lifecycle_rules"]:
-        module.validate_request("s3", "PutBucketLifecycleConfiguration",
-                                {"Bucket": p["name"], "LifecycleConfiguration": {"Rules": p["lifecycle_rules"]}},
-                                {"LifecycleConfiguration.Rules": "lifecycle_rules"})
-        problem = lifecycle_problem(p["lifecycle_rules"])
+        raise ModuleError("name: invalid bucket name %r: expected %s" % (params["name"], problem))
+    if params["kms_key_id"] and params["encryption"] != "aws:kms":
+        raise ModuleError("kms_key_id needs encryption=aws:kms")
+    check_tags(params["tags"])
+    if params["lifecycle_rules"]:
+        check_request("s3", "PutBucketLifecycleConfiguration",
+                      {"Bucket": params["name"], "LifecycleConfiguration": {"Rules": params["lifecycle_rules"]}},
+                      {"LifecycleConfiguration.Rules": "lifecycle_rules"})
+        problem = lifecycle_problem(params["lifecycle_rules"])
         if problem:
-            raise AWSFailure("lifecycle_rules: %s" % problem)
+            raise ModuleError("lifecycle_rules: %s" % problem)
 
 
 def desired_encryption(params):
@@ -276,171 +286,6 @@ def encryption_equal(current, desired):
     return bool(current.get("BucketKeyEnabled")) == desired["BucketKeyEnabled"]
 
 
-class Bucket(object):
-    """Reads, compares and changes one bucket; every method reads or writes one setting."""
-
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.name = module.params["name"]
-        self.s3 = module.client("s3")
-        self.check = module.check_mode
-
-    def exists(self):
-        try:
-            self.s3.head_bucket(Bucket=self.name)
-            return True
-        except (ClientError, BotoCoreError) as exc:
-            code = error_code(exc)
-            if code in ("404", "NoSuchBucket", "NotFound"):
-                return False
-            if code in ("403", "AccessDenied", "Forbidden"):
-                raise AWSFailure("Failed to read bucket %s: it exists but belongs to another account, or access "
-                                 "is denied (bucket names are global: choose another name)" % self.name)
-            return call("read bucket %s" % self.name, _reraise, exc)
-
-    def read(self):
-        """The current settings that this task manages (fewer reads when options are unset).
-
-        The reads are independent, so they run concurrently: one round trip instead of up to six.
-        """
-        readers = dict((key, getattr(self, "_read_" + key)) for key in SETTINGS if self.params[key] is not None)
-        if len(readers) < 2:
-            return dict((key, reader()) for key, reader in readers.items())
-        with ThreadPoolExecutor(max_workers=len(readers)) as pool:
-            futures = dict((key, pool.submit(reader)) for key, reader in readers.items())
-            return dict((key, future.result()) for key, future in futures.items())
-
-    def _read_versioning(self):
-        return call("read versioning of %s" % self.name, self.s3.get_bucket_versioning, Bucket=self.name).get("Status")
-
-    def _read_encryption(self):
-        enc = read_or_none("read encryption of %s" % self.name, ("ServerSideEncryptionConfigurationNotFoundError",),
-                           self.s3.get_bucket_encryption, Bucket=self.name)
-        rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
-        if not rules:
-            return None
-        return dict(rules[0].get("ApplyServerSideEncryptionByDefault", {}),
-                    BucketKeyEnabled=bool(rules[0].get("BucketKeyEnabled")))
-
-    def _read_public_access_block(self):
-        pab = read_or_none("read public access block of %s" % self.name, ("NoSuchPublicAccessBlockConfiguration",),
-                           self.s3.get_public_access_block, Bucket=self.name)
-        return (pab or {}).get("PublicAccessBlockConfiguration")
-
-    def _read_object_ownership(self):
-        own = read_or_none("read ownership controls of %s" % self.name, ("OwnershipControlsNotFoundError",),
-                           self.s3.get_bucket_ownership_controls, Bucket=self.name)
-        rules = (own or {}).get("OwnershipControls", {}).get("Rules", [])
-        return rules[0]["ObjectOwnership"] if rules else None
-
-    def _read_lifecycle_rules(self):
-        lc = read_or_none("read lifecycle of %s" % self.name, ("NoSuchLifecycleConfiguration",),
-                          self.s3.get_bucket_lifecycle_configuration, Bucket=self.name)
-        return (lc or {}).get("Rules", [])
-
-    def _read_tags(self):
-        tg = read_or_none("read tags of %s" % self.name, ("NoSuchTagSet",), self.s3.get_bucket_tagging, Bucket=self.name)
-        return tags_to_dict((tg or {}).get("TagSet"))
-
-    def create(self):
-        """Create the bucket; False when a concurrent run created it first (then adopt it)."""
-        kwargs = {"Bucket": self.name}
-        region = self.params["region"]
-        if region != "us-east-1":
-            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
-        if self.params["object_ownership"]:
-            kwargs["ObjectOwnership"] = self.params["object_ownership"]
-        created = create_or_adopt("create bucket %s" % self.name, ("BucketAlreadyOwnedByYou",),
-                                  self.s3.create_bucket, **kwargs)
-        if created is not None:
-            self.module.did("create bucket %s" % self.name)
-        # S3 is eventually consistent: the settings below need the bucket to be visible first
-        waiter = self.s3.get_waiter("bucket_exists")
-        call("wait for bucket %s" % self.name, waiter.wait, Bucket=self.name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
-        return created is not None
-
-    def update(self, cur):
-        """Apply every difference; returns the settings after the change."""
-        p, b, after = self.params, {"Bucket": self.name}, dict(cur)
-        if p["versioning"] is not None:
-            want = "Enabled" if p["versioning"] else "Suspended"
-            # a never-versioned bucket (None) already matches "suspended"
-            if cur.get("versioning") != want and not (want == "Suspended" and cur.get("versioning") is None):
-                self._write("set versioning of %s" % self.name, self.s3.put_bucket_versioning,
-                            VersioningConfiguration={"Status": want}, **b)
-                after["versioning"] = want
-        enc = desired_encryption(p)
-        if enc is not None and not encryption_equal(cur.get("encryption"), enc):
-            default = dict((k, v) for k, v in enc.items() if k != "BucketKeyEnabled")
-            self._write("set encryption of %s" % self.name, self.s3.put_bucket_encryption,
-                        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": default,
-                                                                      "BucketKeyEnabled": enc["BucketKeyEnabled"]}]},
-                        **b)
-            after["encryption"] = enc
-        pab = desired_pab(p)
-        if pab is not None and cur.get("public_access_block") != pab:
-            self._write("set public access block of %s" % self.name, self.s3.put_public_access_block,
-                        PublicAccessBlockConfiguration=pab, **b)
-            after["public_access_block"] = pab
-        own = p["object_ownership"]
-        if own is not None and cur.get("object_ownership") != own:
-            self._write("set ownership controls of %s" % self.name, self.s3.put_bucket_ownership_controls,
-                        OwnershipControls={"Rules": [{"ObjectOwnership": own}]}, **b)
-            after["object_ownership"] = own
-        rules = p["lifecycle_rules"]
-        if rules is not None and not lifecycle_equal(cur.get("lifecycle_rules") or [], rules):
-            if rules:
-                self._write("set lifecycle of %s" % self.name, self.s3.put_bucket_lifecycle_configuration,
-                            LifecycleConfiguration={"Rules": rules}, **b)
-            else:
-                self._write("delete lifecycle of %s" % self.name, self.s3.delete_bucket_lifecycle, **b)
-            after["lifecycle_rules"] = rules
-        if p["tags"] is not None:
-            to_set, to_remove = tag_changes(cur.get("tags", {}), p["tags"], p["purge_tags"])
-            if to_set or to_remove:
-                tags = merged_tags(cur.get("tags", {}), p["tags"], p["purge_tags"])
-                if tags:
-                    self._write("set tags of %s" % self.name, self.s3.put_bucket_tagging,
-                                Tagging={"TagSet": dict_to_tags(tags)}, **b)
-                else:
-                    self._write("delete tags of %s" % self.name, self.s3.delete_bucket_tagging, **b)
-                after["tags"] = tags
-        return after
-
-    def _write(self, action, fn, **kwargs):
-        self.changed = True
-        if not self.check:
-            call(action, fn, **kwargs)
-        self.module.did(action)
-
-    def object_count(self):
-        """Objects plus versions and delete markers (a versioned bucket is not empty while versions remain)."""
-        page = call("list objects of %s" % self.name, self.s3.list_object_versions, Bucket=self.name, MaxKeys=1)
-        return len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
-
-    def empty(self):
-        paginator = self.s3.get_paginator("list_object_versions")
-        try:
-            for page in paginator.paginate(Bucket=self.name):
-                batch = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                         for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-                if batch:
-                    call("delete objects of %s" % self.name, self.s3.delete_objects, Bucket=self.name,
-                         Delete={"Objects": batch, "Quiet": True})
-                    self.module.did("delete %d objects or versions of %s" % (len(batch), self.name))
-        except (ClientError, BotoCoreError) as exc:
-            call("list objects of %s" % self.name, _reraise, exc)
-
-    def delete(self):
-        call("delete bucket %s" % self.name, self.s3.delete_bucket, Bucket=self.name)
-        self.module.did("delete bucket %s" % self.name)
-
-
-def _reraise(exc):
-    raise exc
-
-
 def lifecycle_equal(current, desired):
     def key(rules):
         return sorted(rules, key=lambda r: str(r.get("ID", "")))
@@ -460,77 +305,211 @@ def describe(name, region, settings):
     return result
 
 
-def run(module):
-    p = module.params
-    check_input(module)
-    bucket = Bucket(module)
-    bucket.changed = False
-    exists = bucket.exists()
-    result = {"changed": False, "bucket": {}}
-    if p["state"] == "absent":
-        if exists:
-            count = bucket.object_count()
-            if count and not p["force"]:
-                raise AWSFailure("Refusing to delete bucket %s: it is not empty (objects or versions remain); "
-                                 "set force=true to delete its content too" % p["name"])
-            if not module.check_mode:
-                if count:
-                    bucket.empty()
-                bucket.delete()
-            else:
-                module.did("delete bucket %s" % p["name"])
-            result["changed"] = True
-        if module._diff:
-            result["diff"] = {"before": {"name": p["name"]} if exists else {}, "after": {}}
-        return result
+class Bucket(AWSResource):
+    resource = kind = "bucket"
+    service = "s3"
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        versioning=dict(type="bool"),
+        encryption=dict(type="str", choices=["AES256", "aws:kms"]),
+        kms_key_id=dict(type="str", no_log=False),
+        bucket_key_enabled=dict(type="bool", default=False),
+        public_access_block=dict(type="dict", options=dict(
+            block_public_acls=dict(type="bool", default=True),
+            ignore_public_acls=dict(type="bool", default=True),
+            block_public_policy=dict(type="bool", default=True),
+            restrict_public_buckets=dict(type="bool", default=True),
+        )),
+        object_ownership=dict(type="str", choices=["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]),
+        lifecycle_rules=dict(type="list", elements="dict"),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
+        force=dict(type="bool", default=False),
+    )
 
-    adopted = False
-    if not exists:
-        if module.check_mode:
-            module.did("create bucket %s" % p["name"])
+    def check_input(self):
+        check_input(self.params)
+
+    # ---- reads
+    def exists(self):
+        try:
+            self.client.head_bucket(Bucket=self.name)
+            return True
+        except aws_errors() as exc:
+            code = error_code(exc)
+            if code in ("404", "NoSuchBucket", "NotFound"):
+                return False
+            if code in ("403", "AccessDenied", "Forbidden"):
+                raise ModuleError("Failed to read bucket %s: it exists but belongs to another account, or access "
+                                  "is denied (bucket names are global: choose another name)" % self.name)
+            raise translate("read", "bucket %s" % self.name, exc)
+
+    def read(self):
+        """The current settings that this task manages (fewer reads when options are unset).
+
+        The reads are independent, so they run concurrently: one round trip instead of up to six.
+        """
+        readers = dict((key, getattr(self, "_read_" + key)) for key in SETTINGS if self.params[key] is not None)
+        if len(readers) < 2:
+            return dict((key, reader()) for key, reader in readers.items())
+        with ThreadPoolExecutor(max_workers=len(readers)) as pool:
+            futures = dict((key, pool.submit(reader)) for key, reader in readers.items())
+            return dict((key, future.result()) for key, future in futures.items())
+
+    def _read(self, setting, missing_codes, fn):
+        return read_or_none("read %s of" % setting, "bucket %s" % self.name, missing_codes, fn, Bucket=self.name)
+
+    def _read_versioning(self):
+        return call("read versioning of", "bucket %s" % self.name, self.client.get_bucket_versioning,
+                    Bucket=self.name).get("Status")
+
+    def _read_encryption(self):
+        enc = self._read("encryption", ("ServerSideEncryptionConfigurationNotFoundError",), self.client.get_bucket_encryption)
+        rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+        if not rules:
+            return None
+        return dict(rules[0].get("ApplyServerSideEncryptionByDefault", {}),
+                    BucketKeyEnabled=bool(rules[0].get("BucketKeyEnabled")))
+
+    def _read_public_access_block(self):
+        pab = self._read("public access block", ("NoSuchPublicAccessBlockConfiguration",),
+                         self.client.get_public_access_block)
+        return (pab or {}).get("PublicAccessBlockConfiguration")
+
+    def _read_object_ownership(self):
+        own = self._read("ownership controls", ("OwnershipControlsNotFoundError",),
+                         self.client.get_bucket_ownership_controls)
+        rules = (own or {}).get("OwnershipControls", {}).get("Rules", [])
+        return rules[0]["ObjectOwnership"] if rules else None
+
+    def _read_lifecycle_rules(self):
+        lc = self._read("lifecycle", ("NoSuchLifecycleConfiguration",), self.client.get_bucket_lifecycle_configuration)
+        return (lc or {}).get("Rules", [])
+
+    def _read_tags(self):
+        tg = self._read("tags", ("NoSuchTagSet",), self.client.get_bucket_tagging)
+        return tags_to_dict((tg or {}).get("TagSet"))
+
+    # ---- writes
+    def update(self, detail, action, fn, **kwargs):
+        super(Bucket, self).update(detail, action, fn, Bucket=self.name, **kwargs)
+
+    def create(self):
+        """Create the bucket; False when a concurrent run created it first (then adopt it)."""
+        if self.check_mode:
+            self.act("create", "bucket", self.name)
+            return True
+        kwargs = {"Bucket": self.name}
+        region = self.params["region"]
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        if self.params["object_ownership"]:
+            kwargs["ObjectOwnership"] = self.params["object_ownership"]
+        created = create_or_adopt("create", "bucket %s" % self.name, ("BucketAlreadyOwnedByYou",),
+                                  self.client.create_bucket, **kwargs)
+        if created is not None:
+            self.act("create", "bucket", self.name)  # made just above: the answer tells creation from adoption
+        # S3 is eventually consistent: the settings below need the bucket to be visible first
+        waiter = self.client.get_waiter("bucket_exists")
+        call("wait for", "bucket %s" % self.name, waiter.wait, Bucket=self.name,
+             WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        return created is not None
+
+    def reconcile(self, cur):
+        """Apply every difference; returns the settings after the change."""
+        p, after = self.params, dict(cur)
+        if p["versioning"] is not None:
+            want = "Enabled" if p["versioning"] else "Suspended"
+            # a never-versioned bucket (None) already matches "suspended"
+            if cur.get("versioning") != want and not (want == "Suspended" and cur.get("versioning") is None):
+                self.update("versioning %s" % want, "set versioning of", self.client.put_bucket_versioning,
+                            VersioningConfiguration={"Status": want})
+                after["versioning"] = want
+        enc = desired_encryption(p)
+        if enc is not None and not encryption_equal(cur.get("encryption"), enc):
+            default = dict((k, v) for k, v in enc.items() if k != "BucketKeyEnabled")
+            self.update("encryption %s" % enc["SSEAlgorithm"], "set encryption of", self.client.put_bucket_encryption,
+                        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": default,
+                                                                      "BucketKeyEnabled": enc["BucketKeyEnabled"]}]})
+            after["encryption"] = enc
+        pab = desired_pab(p)
+        if pab is not None and cur.get("public_access_block") != pab:
+            self.update("public access block", "set public access block of", self.client.put_public_access_block,
+                        PublicAccessBlockConfiguration=pab)
+            after["public_access_block"] = pab
+        own = p["object_ownership"]
+        if own is not None and cur.get("object_ownership") != own:
+            self.update("object ownership %s" % own, "set ownership controls of", self.client.put_bucket_ownership_controls,
+                        OwnershipControls={"Rules": [{"ObjectOwnership": own}]})
+            after["object_ownership"] = own
+        rules = p["lifecycle_rules"]
+        if rules is not None and not lifecycle_equal(cur.get("lifecycle_rules") or [], rules):
+            if rules:
+                self.update("lifecycle rules", "set lifecycle of", self.client.put_bucket_lifecycle_configuration,
+                            LifecycleConfiguration={"Rules": rules})
+            else:
+                self.update("lifecycle rules removed", "delete lifecycle of", self.client.delete_bucket_lifecycle)
+            after["lifecycle_rules"] = rules
+        if p["tags"] is not None:
+            to_set, to_remove = tag_changes(cur.get("tags", {}), p["tags"], p["purge_tags"])
+            if to_set or to_remove:
+                tags = merged_tags(cur.get("tags", {}), p["tags"], p["purge_tags"])
+                if tags:  # S3 replaces the whole tag set
+                    self.update(tag_detail(to_set, to_remove), "set tags of", self.client.put_bucket_tagging,
+                                Tagging={"TagSet": dict_to_tags(tags)})
+                else:
+                    self.update(tag_detail(to_set, to_remove), "delete tags of", self.client.delete_bucket_tagging)
+                after["tags"] = tags
+        return after
+
+    def object_count(self):
+        """Objects plus versions and delete markers (a versioned bucket is not empty while versions remain)."""
+        page = call("list objects of", "bucket %s" % self.name, self.client.list_object_versions, Bucket=self.name,
+                    MaxKeys=1)
+        return len(page.get("Versions", [])) + len(page.get("DeleteMarkers", []))
+
+    def empty(self):
+        for page in pages("list objects of", "bucket %s" % self.name, self.client, "list_object_versions", Bucket=self.name):
+            batch = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                     for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if batch:
+                self.update("delete %d objects or versions" % len(batch), "delete objects of", self.client.delete_objects,
+                            Delete={"Objects": batch, "Quiet": True})
+
+    # ---- the two states
+    def absent(self):
+        exists = self.exists()
+        if exists:
+            count = self.object_count()
+            if count and not self.params["force"]:
+                raise ModuleError("Refusing to delete bucket %s: it is not empty (objects or versions remain); "
+                                  "set force=true to delete its content too" % self.name)
+            if count:
+                self.empty()
+            self.act("delete", "bucket", self.name,
+                     lambda: call("delete", "bucket %s" % self.name, self.client.delete_bucket, Bucket=self.name))
+        self.diff({"name": self.name} if exists else {}, {})
+        return {}
+
+    def present(self):
+        p = self.params
+        exists = self.exists()
+        # a concurrent run may win the create: the bucket is then adopted and read like an existing one
+        adopted = not exists and not self.create()
+        if exists or adopted:
+            before = self.read()
+            current = dict(before)
         else:
-            # a concurrent run may win the create: the bucket is then adopted and read like an existing one
-            adopted = not bucket.create()
-    if exists or adopted:
-        before = bucket.read()
-        current = dict(before)
-    else:
-        before = None
-        bucket.changed = True
-        current = unset_settings(p)
-    after = bucket.update(current)
-    result["changed"] = bucket.changed
-    result["bucket"] = describe(p["name"], p["region"], after)
-    if module._diff:
-        result["diff"] = {"before": describe(p["name"], p["region"], before) if before is not None else {},
-                          "after": result["bucket"]}
-    return result
+            before = None
+            current = unset_settings(p)
+        after = describe(self.name, p["region"], self.reconcile(current))
+        self.diff(describe(self.name, p["region"], before) if before is not None else {}, after)
+        return after
 
 
 def main():
-    module = AWSModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            versioning=dict(type="bool"),
-            encryption=dict(type="str", choices=["AES256", "aws:kms"]),
-            kms_key_id=dict(type="str", no_log=False),
-            bucket_key_enabled=dict(type="bool", default=False),
-            public_access_block=dict(type="dict", options=dict(
-                block_public_acls=dict(type="bool", default=True),
-                ignore_public_acls=dict(type="bool", default=True),
-                block_public_policy=dict(type="bool", default=True),
-                restrict_public_buckets=dict(type="bool", default=True),
-            )),
-            object_ownership=dict(type="str", choices=["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"]),
-            lifecycle_rules=dict(type="list", elements="dict"),
-            tags=dict(type="dict"),
-            purge_tags=dict(type="bool", default=True),
-            force=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(run)
+    Bucket.main()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -142,7 +141,8 @@ def test_a_failure_after_a_write_reports_changed_and_what_was_done(stack, aws, n
     try:
         rc, check, out, _seconds = run("aws_iam_role", args, stack, check=True)
         assert rc == 0 and check["changed"] and check["actions"] == [
-            "create role %s" % name, "attach policy %s to role %s" % (missing, name)], out
+            "create role %s" % name, "update role %s: attach policy %s" % (name, missing)], out
+        assert check["resources"] == ["role %s" % name], out
         rc, result, out, _seconds = run("aws_iam_role", args, stack)
         assert rc != 0 and "Traceback" not in out, out
         assert result["changed"] is True and result["actions"] == ["create role %s" % name], out
@@ -207,37 +207,10 @@ def test_an_unknown_profile_is_one_message_naming_the_option(stack, name):
 
 # ------------------------------------------------------------------ 4. a hung endpoint fails within a minute
 
-@contextmanager
-def hung_endpoint():
-    """A TCP socket that accepts connections and never answers."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    server.settimeout(0.2)
-    held, stop = [], threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield "http://127.0.0.1:%d" % server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(2)
-        for conn in held:
-            conn.close()
-        server.close()
-
-
-def test_a_hung_endpoint_fails_within_a_minute_with_the_defaults(stack):
+def test_a_hung_endpoint_fails_within_a_minute_with_the_defaults(stack, silent_endpoint):
     cases = [("aws_caller_info", {}), ("aws_s3_bucket", {"name": "e11-hung"})]
-    with hung_endpoint() as url, ThreadPoolExecutor(len(cases)) as pool:
+    url = silent_endpoint  # accepts connections and never answers (conftest.py)
+    with ThreadPoolExecutor(len(cases)) as pool:
         # bounded: the old defaults took 121-132 s here; the subprocess timeout stops the test at 75 s
         runs = list(pool.map(lambda case: run(case[0], dict(case[1], endpoint_url=url), stack, timeout=75), cases))
     for (module, _args), (rc, result, out, seconds) in zip(cases, runs):

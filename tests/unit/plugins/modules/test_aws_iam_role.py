@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSFailure
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
 from ansible_collections.llmtwin.deploy.plugins.modules import aws_iam_role as mod
 
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
@@ -58,10 +58,88 @@ def test_check_input_parses_json_policies():
     ({"managed_policies": ["arn:aws:s3:::bucket"]}, "managed_policies: expected policy ARNs"),
 ])
 def test_check_input_rejects_bad_input(kw, message):
-    with pytest.raises(AWSFailure, match=re.escape(message)):
+    with pytest.raises(ModuleError, match=re.escape(message)):
         mod.check_input(params(**kw))
 
 
 def test_policy_doc_decodes_url_encoded_json():
     assert mod.policy_doc("%7B%22a%22%3A%201%7D") == {"a": 1}
     assert mod.policy_doc({"a": 1}) == {"a": 1}
+
+
+# ---------------------------------------------------------------- the module on the contract, with a fake IAM
+
+from unittest import mock  # noqa: E402
+
+from ansible.module_utils.testing import patch_module_args  # noqa: E402
+
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _aws  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+
+
+def fake_iam(role=None, attached=(), inline=None):
+    iam = mock.Mock()
+    if role:
+        iam.get_role.return_value = {"Role": role}
+    else:
+        iam.get_role.side_effect = ClientError({"Error": {"Code": "NoSuchEntity", "Message": "no role"}}, "GetRole")
+    iam.create_role.return_value = {"Role": {"RoleName": "r", "Arn": "arn:aws:iam::123456789012:role/r",
+                                             "AssumeRolePolicyDocument": TRUST, "Path": "/"}}
+    listings = {"list_attached_role_policies": [{"AttachedPolicies": [{"PolicyArn": a} for a in attached]}],
+                "list_role_policies": [{"PolicyNames": sorted(inline or {})}],
+                "list_instance_profiles_for_role": [{"InstanceProfiles": [{"InstanceProfileName": "ip"}]}]}
+    iam.get_paginator.side_effect = lambda op: mock.Mock(paginate=mock.Mock(return_value=listings[op]))
+    iam.get_role_policy.side_effect = lambda RoleName, PolicyName: {"PolicyDocument": (inline or {})[PolicyName]}
+    return iam
+
+
+def run_module(capsys, iam, check_mode=False, **args):
+    args = dict({"name": "r", "region": "us-east-1", "access_key": "AKIDTEST", "secret_key": "SECRETTEST"}, **args)
+    with patch_module_args(dict(args, _ansible_check_mode=check_mode)):
+        with mock.patch.object(_aws.AWS, "client", return_value=iam), pytest.raises(SystemExit):
+            mod.main()
+    return json.loads(capsys.readouterr().out)
+
+
+READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_new_role_with_policies(capsys, check_mode):
+    iam = fake_iam()
+    result = run_module(capsys, iam, check_mode=check_mode, assume_role_policy=TRUST, managed_policies=[READONLY],
+                        inline_policies={"p": ALLOW})
+    assert result["changed"] is True and result["resources"] == ["role r"]
+    assert result["actions"] == ["create role r", "update role r: attach policy %s" % READONLY,
+                                 "update role r: inline policy p"]
+    assert iam.create_role.called is not check_mode and iam.put_role_policy.called is not check_mode
+
+
+def test_a_failure_after_the_create_reports_it(capsys):
+    iam = fake_iam()
+    iam.attach_role_policy.side_effect = ClientError({"Error": {"Code": "NoSuchEntity", "Message": "no policy"}}, "A")
+    result = run_module(capsys, iam, assume_role_policy=TRUST, managed_policies=[READONLY])
+    assert result["failed"] is True and result["changed"] is True and result["actions"] == ["create role r"]
+    assert result["msg"] == ("Failed to attach policy %s to role r: no policy (NoSuchEntity) "
+                             "(already done: create role r)" % READONLY)
+
+
+def test_an_equivalent_role_is_unchanged_and_purges_are_updates(capsys):
+    role = {"RoleName": "r", "Arn": "arn:aws:iam::123456789012:role/r", "Path": "/", "MaxSessionDuration": 3600,
+            "AssumeRolePolicyDocument": json.dumps(TRUST), "Tags": [{"Key": "a", "Value": "1"}]}
+    iam = fake_iam(role, attached=[READONLY], inline={"p": ALLOW})
+    result = run_module(capsys, iam, assume_role_policy=TRUST, managed_policies=[READONLY], inline_policies={"p": ALLOW},
+                        tags={"a": "1"})
+    assert result["changed"] is False and result["actions"] == [] and result["resources"] == ["role r"]
+    result = run_module(capsys, iam, managed_policies=[], inline_policies={}, max_session_duration=7200, tags={})
+    assert result["actions"] == ["update role r: max session duration", "update role r: tags -a",
+                                 "update role r: detach policy %s" % READONLY, "update role r: remove inline policy p"]
+
+
+def test_deleting_a_role_detaches_everything_first(capsys):
+    role = {"RoleName": "r", "AssumeRolePolicyDocument": TRUST}
+    iam = fake_iam(role, attached=[READONLY], inline={"p": ALLOW})
+    result = run_module(capsys, iam, state="absent")
+    assert result["actions"] == ["update role r: detach policy %s" % READONLY, "update role r: remove inline policy p",
+                                 "update role r: remove from instance profile ip", "delete role r"]
+    iam.delete_role.assert_called_once_with(RoleName="r")

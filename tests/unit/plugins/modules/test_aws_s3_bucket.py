@@ -1,6 +1,7 @@
 """aws_s3_bucket helpers: bucket name rules and the desired settings."""
 import pytest
 
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError
 from ansible_collections.llmtwin.deploy.plugins.modules import aws_s3_bucket as mod
 
 
@@ -47,31 +48,17 @@ def test_lifecycle_rules_compare_regardless_of_order():
     assert not mod.lifecycle_equal([a], [a, b])
 
 
-SESSION = {}
-
-
-class Checker(object):
-    """Just enough of AWSModule for check_input: params, a botocore session, the request shape check."""
-
-    def __init__(self, **params):
-        import botocore.session
-        from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSModule
-
-        self.params = dict({"name": "e11-bucket", "kms_key_id": None, "encryption": None, "tags": None,
-                            "lifecycle_rules": None}, **params)
-        self._session = SESSION.setdefault("s", botocore.session.Session())  # one model load for all tests
-        self.validate_request = AWSModule.validate_request.__get__(self)
-
-    def session(self):
-        return self._session
+def inputs(**kw):
+    return dict({"name": "e11-bucket", "kms_key_id": None, "encryption": None, "tags": None, "lifecycle_rules": None},
+                **kw)
 
 
 RULE = {"ID": "abort", "Status": "Enabled", "Filter": {"Prefix": ""}, "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}}
 
 
 def test_valid_lifecycle_rules_pass():
-    mod.check_input(Checker(lifecycle_rules=[RULE, dict(RULE, ID="exp", Expiration={"Days": 30})]))
-    mod.check_input(Checker(lifecycle_rules=[]))
+    mod.check_input(inputs(lifecycle_rules=[RULE, dict(RULE, ID="exp", Expiration={"Days": 30})]))
+    mod.check_input(inputs(lifecycle_rules=[]))
 
 
 @pytest.mark.parametrize("rules, message", [
@@ -90,15 +77,121 @@ def test_valid_lifecycle_rules_pass():
     ([dict(RULE, Filter={"Prefix": "a", "ObjectSizeGreaterThan": 5})], "Filter takes one of"),
 ])
 def test_invalid_lifecycle_rules_fail_before_any_connection(rules, message):
-    from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSFailure
-
-    with pytest.raises(AWSFailure) as err:
-        mod.check_input(Checker(lifecycle_rules=rules))
+    with pytest.raises(ModuleError) as err:
+        mod.check_input(inputs(lifecycle_rules=rules))
     assert message in str(err.value)
 
 
 def test_tags_are_checked_before_any_connection():
-    from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import AWSFailure
+    with pytest.raises(ModuleError, match="tags: at most 50 tags"):
+        mod.check_input(inputs(tags=dict(("k%d" % i, "v") for i in range(51))))
 
-    with pytest.raises(AWSFailure, match="tags: at most 50 tags"):
-        mod.check_input(Checker(tags=dict(("k%d" % i, "v") for i in range(51))))
+
+# ---------------------------------------------------------------- the module on the contract, with a fake S3
+
+import json  # noqa: E402
+from unittest import mock  # noqa: E402
+
+from ansible.module_utils.testing import patch_module_args  # noqa: E402
+
+from ansible_collections.llmtwin.deploy.plugins.module_utils import _aws  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+
+
+def client_error(code, message="boom"):
+    return ClientError({"Error": {"Code": code, "Message": message}}, "Op")
+
+
+def fake_s3(exists=False, versioning=None, tags=None):
+    s3 = mock.Mock()
+    if not exists:
+        s3.head_bucket.side_effect = client_error("404", "Not Found")
+    s3.get_bucket_versioning.return_value = {"Status": versioning} if versioning else {}
+    if tags:
+        s3.get_bucket_tagging.return_value = {"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+    else:
+        s3.get_bucket_tagging.side_effect = client_error("NoSuchTagSet")
+    return s3
+
+
+def run_module(capsys, s3, check_mode=False, diff=False, **args):
+    args = dict({"name": "b-e11", "region": "eu-west-1", "access_key": "AKIDTEST", "secret_key": "SECRETTEST"}, **args)
+    with patch_module_args(dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)):
+        with mock.patch.object(_aws.AWS, "client", return_value=s3), pytest.raises(SystemExit):
+            mod.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_new_bucket_is_created_then_configured_and_check_mode_writes_nothing(capsys, check_mode):
+    s3 = fake_s3()
+    result = run_module(capsys, s3, check_mode=check_mode, diff=True, versioning=True, tags={"a": "1"})
+    assert result["changed"] is True and result["resources"] == ["bucket b-e11"]
+    assert result["actions"] == ["create bucket b-e11", "update bucket b-e11: versioning Enabled",
+                                 "update bucket b-e11: tags +a"]
+    assert result["bucket"]["versioning"] == "Enabled" and result["bucket"]["tags"] == {"a": "1"}
+    assert result["diff"]["before"] == {} and result["diff"]["after"] == result["bucket"]
+    written = [s3.create_bucket, s3.put_bucket_versioning, s3.put_bucket_tagging]
+    assert all(w.called for w in written) if not check_mode else not any(w.called for w in written)
+    if not check_mode:
+        s3.create_bucket.assert_called_once_with(Bucket="b-e11", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+
+
+def test_an_unchanged_bucket_has_no_actions_and_no_diff_outside_diff_mode(capsys):
+    s3 = fake_s3(exists=True, versioning="Enabled", tags={"a": "1"})
+    result = run_module(capsys, s3, versioning=True, tags={"a": "1"})
+    assert result["changed"] is False and result["actions"] == [] and result["resources"] == ["bucket b-e11"]
+    assert "diff" not in result and not s3.put_bucket_versioning.called and not s3.put_bucket_tagging.called
+
+
+def test_a_concurrent_create_is_adopted_not_reported(capsys):
+    s3 = fake_s3(versioning="Enabled")
+    s3.create_bucket.side_effect = client_error("BucketAlreadyOwnedByYou")
+    result = run_module(capsys, s3, versioning=True)
+    assert result["changed"] is False and result["actions"] == []
+
+
+def test_a_failure_after_a_write_reports_changed_and_what_was_done(capsys):
+    s3 = fake_s3()
+    s3.put_bucket_versioning.side_effect = client_error("AccessDenied", "denied")
+    result = run_module(capsys, s3, versioning=True)
+    assert result["failed"] is True and result["changed"] is True and result["actions"] == ["create bucket b-e11"]
+    assert result["msg"] == ("Failed to set versioning of bucket b-e11: denied (AccessDenied) "
+                             "(already done: create bucket b-e11)")
+
+
+def test_purging_the_last_tags_and_lifecycle_rules(capsys):
+    s3 = fake_s3(exists=True, tags={"a": "1", "b": "2"})
+    s3.get_bucket_lifecycle_configuration.return_value = {"Rules": [RULE]}
+    result = run_module(capsys, s3, tags={}, lifecycle_rules=[])
+    assert result["actions"] == ["update bucket b-e11: lifecycle rules removed", "update bucket b-e11: tags -a,b"]
+    s3.delete_bucket_tagging.assert_called_once_with(Bucket="b-e11")
+    s3.delete_bucket_lifecycle.assert_called_once_with(Bucket="b-e11")
+
+
+def test_deleting_a_non_empty_bucket_is_refused_without_force(capsys):
+    s3 = fake_s3(exists=True)
+    s3.list_object_versions.return_value = {"Versions": [{"Key": "k", "VersionId": "1"}]}
+    result = run_module(capsys, s3, state="absent")
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("Refusing to delete bucket b-e11: it is not empty")
+    s3.get_paginator.return_value.paginate.return_value = [{"Versions": [{"Key": "k", "VersionId": "1"}]}]
+    result = run_module(capsys, s3, state="absent", force=True)
+    assert result["actions"] == ["update bucket b-e11: delete 1 objects or versions", "delete bucket b-e11"]
+    s3.delete_bucket.assert_called_once_with(Bucket="b-e11")
+
+
+def test_a_bucket_of_another_account_is_one_message(capsys):
+    s3 = fake_s3(exists=True)
+    s3.head_bucket.side_effect = client_error("403", "Forbidden")
+    result = run_module(capsys, s3)
+    assert result["msg"].startswith("Failed to read bucket b-e11: it exists but belongs to another account")
+
+
+def test_an_answer_that_is_not_aws_is_one_message(capsys):
+    s3 = fake_s3(exists=True)
+    # an HTML page parsed by botocore: a document without the expected keys
+    s3.get_bucket_ownership_controls.return_value = {"OwnershipControls": {"Rules": [{}]}}
+    result = run_module(capsys, s3, object_ownership="BucketOwnerEnforced", endpoint_url="http://127.0.0.1:8080")
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to read the answer of http://127.0.0.1:8080: it is not an AWS API response")
