@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, LLM Twin deploy team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared pieces of the qdrant_* modules: connection options, client factory, error translation,
-and the pure functions that turn collection info into comparable plain data."""
+"""Shared pieces of the qdrant_* modules: connection options, the QdrantModule base (client, store lock,
+error translation) and the pure functions that turn collection info into comparable plain data."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,7 +16,10 @@ import warnings
 
 from ansible.module_utils.basic import AnsibleFallbackNotFound, missing_required_lib
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.llmtwin.deploy.plugins.module_utils._common import MASK, mask_uri, retry
+from ansible.module_utils.common.validation import check_type_bool, check_type_dict, check_type_int, check_type_str
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import (
+    MASK, ModuleError, ResourceModule, failed, mask_uri, retry,
+)
 
 try:
     from qdrant_client import QdrantClient, models
@@ -49,10 +52,6 @@ NAME_MAX_LENGTH = 255
 VECTOR_SIZE_MAX = 65536
 
 
-class QdrantModuleError(Exception):
-    """A failure already phrased for the user ("Failed to <action> <resource>: <cause>")."""
-
-
 def qdrant_argument_spec():
     return dict(
         url=dict(type="str", no_log=False),
@@ -75,19 +74,6 @@ QDRANT_MUTUALLY_EXCLUSIVE = [("url", "path")]
 QDRANT_REQUIRED_ONE_OF = [("url", "path")]
 
 
-def check_sdk(module):
-    if not HAS_QDRANT:
-        module.fail_json(msg=missing_required_lib("qdrant-client"), exception=None)
-    if module.params["timeout"] is not None and module.params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % module.params["timeout"])
-    if (module.params.get("key_wait_timeout") or 0) < 0:
-        module.fail_json(msg="key_wait_timeout must be 0 or more seconds, got %s" % module.params["key_wait_timeout"])
-
-
-def is_embedded(module):
-    return bool(module.params.get("path"))
-
-
 def name_error(value, option):
     """Why `value` cannot name a Qdrant collection or alias (naming `option`), or None.
 
@@ -103,8 +89,55 @@ def name_error(value, option):
     return None
 
 
+def check_name(value, option):
+    error = name_error(value, option)
+    if error:
+        raise ModuleError(error)
+    return value
+
+
+_CHECKERS = {"str": check_type_str, "int": check_type_int, "bool": check_type_bool, "dict": check_type_dict}
+
+
+def check_elements(option, elements, types, choices=None):
+    """The elements of a list option (`collections`, `aliases`) checked and converted like module options.
+
+    Each element must be a dict of the keys in `types` (key -> str|int|bool|dict); errors name the
+    element's path, for example "collections[2].shard_number". Returns the elements as new dicts.
+    """
+    result = []
+    for index, element in enumerate(elements):
+        where = "%s[%d]" % (option, index)
+        if not isinstance(element, dict):
+            raise ModuleError("%s must be a dict, got %r" % (where, element))
+        unknown = sorted(set(element) - set(types))
+        if unknown:
+            raise ModuleError("%s has unknown keys %s; expected %s" % (where, ", ".join(unknown), ", ".join(sorted(types))))
+        checked = {}
+        for key, value in element.items():
+            if value is None:
+                continue
+            try:
+                checked[key] = _CHECKERS[types[key]](value)
+            except TypeError as exc:
+                raise ModuleError("%s.%s: %s" % (where, key, exc))
+            allowed = (choices or {}).get(key)
+            if allowed and checked[key] not in allowed:
+                raise ModuleError("%s.%s must be one of %s, got %r" % (where, key, ", ".join(allowed), checked[key]))
+        result.append(checked)
+    return result
+
+
+def check_unique(option, names):
+    seen = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise ModuleError("%s[%d].name: %s is listed twice" % (option, index, name))
+        seen.add(name)
+
+
 def store_state(path, may_be_new):
-    """'store' for an embedded store, 'new' for a folder where one may be created; else QdrantModuleError.
+    """'store' for an embedded store, 'new' for a folder where one may be created; else ModuleError.
 
     A mistyped path must not become a new empty store (reported as absent collections, or created on
     disk by a read or a check-mode run): a store is only created where `may_be_new` says it is meant to
@@ -113,20 +146,20 @@ def store_state(path, may_be_new):
     if os.path.isfile(os.path.join(path, STORE_META)):
         return "store"
     if os.path.exists(path) and not os.path.isdir(path):
-        raise QdrantModuleError("path %s is not a folder (an embedded Qdrant store is a folder)" % path)
+        raise ModuleError("path %s is not a folder (an embedded Qdrant store is a folder)" % path)
     if os.path.isdir(path):
         if [name for name in os.listdir(path) if name not in STORE_LOCK_FILES]:
-            raise QdrantModuleError("path %s is not an embedded Qdrant store (a folder with files but no %s): "
-                                    "check the path" % (path, STORE_META))
+            raise ModuleError("path %s is not an embedded Qdrant store (a folder with files but no %s): "
+                              "check the path" % (path, STORE_META))
         if not may_be_new:
-            raise QdrantModuleError("path %s is not an embedded Qdrant store (an empty folder): check the path" % path)
+            raise ModuleError("path %s is not an embedded Qdrant store (an empty folder): check the path" % path)
         return "new"
     parent = os.path.dirname(os.path.abspath(path))
     if not may_be_new:
-        raise QdrantModuleError("path %s does not exist: there is no embedded Qdrant store there (check the path)" % path)
+        raise ModuleError("path %s does not exist: there is no embedded Qdrant store there (check the path)" % path)
     if not os.path.isdir(parent):
-        raise QdrantModuleError("path %s does not exist and neither does its parent folder %s: check the path (a new "
-                                "store is only created in an existing folder)" % (path, parent))
+        raise ModuleError("path %s does not exist and neither does its parent folder %s: check the path (a new "
+                          "store is only created in an existing folder)" % (path, parent))
     return "new"
 
 
@@ -141,8 +174,8 @@ def lock_store(path, timeout):
         except BlockingIOError:
             if time.monotonic() > deadline:
                 handle.close()
-                raise QdrantModuleError("Failed to lock the embedded Qdrant store %s: another run held it for more "
-                                        "than %s s (timeout); try again, or raise timeout" % (path, timeout))
+                raise failed("lock", "the embedded Qdrant store %s" % path, "another run held it for more than %s s "
+                             "(timeout); try again, or raise timeout" % timeout)
             time.sleep(0.05)
 
 
@@ -159,41 +192,76 @@ class _NoStoreYet(object):
         pass
 
 
-@contextlib.contextmanager
-def open_client(module, may_be_new=False):
-    """A client for the module's server or embedded store, closed (and the store unlocked) on exit.
+class QdrantModule(ResourceModule):
+    """What the qdrant_* modules share: the connection options, the client (with the embedded store's
+    lock held from before opening it until after closing it), and SDK errors turned into ModuleError.
 
-    `may_be_new`: a store that does not exist yet is expected, because this task creates it (a real
-    run) or an earlier task of the play would (check mode, where nothing is created).
+    A subclass sets `may_create_store()` (whether this run may create a new embedded store) and wraps
+    its reads and writes in `with self.translated(action, resource):`.
     """
-    lock = None
+
+    backend_spec = staticmethod(qdrant_argument_spec)
+    module_kwargs = dict(mutually_exclusive=QDRANT_MUTUALLY_EXCLUSIVE, required_one_of=QDRANT_REQUIRED_ONE_OF)
     client = None
-    try:
-        if is_embedded(module):
-            path = module.params["path"]
-            if store_state(path, may_be_new) == "new":
-                if module.check_mode:
-                    client = _NoStoreYet()
-                else:
-                    os.makedirs(path, exist_ok=True)
-            if client is None:
-                lock = lock_store(path, module.params["timeout"])
-        if client is None:
-            client = connect(module)
-        yield client
-    finally:
-        close(client)
-        if lock is not None:
-            lock.close()
+    _lock = None
+    # what a failure of connect() is reported as, "Failed to <action> <resource>: ..." (set by validate())
+    label = ("reach", "the Qdrant server")
+
+    @property
+    def embedded(self):
+        return bool(self.params.get("path"))
+
+    def validate_connection(self):
+        if not HAS_QDRANT:
+            raise ModuleError(missing_required_lib("qdrant-client"))
+        if self.params["timeout"] is not None and self.params["timeout"] <= 0:
+            raise ModuleError("timeout must be a positive number of seconds, got %s" % self.params["timeout"])
+        if (self.params.get("key_wait_timeout") or 0) < 0:
+            raise ModuleError("key_wait_timeout must be 0 or more seconds, got %s" % self.params["key_wait_timeout"])
+
+    def may_create_store(self):
+        return False
+
+    def connect(self):
+        """A client for the server (url) or the embedded store (path); a store only where it may be new.
+
+        In check mode a store this run would create is not created: an empty stand-in answers instead.
+        """
+        if self.embedded:
+            path = self.params["path"]
+            if store_state(path, self.may_create_store()) == "new":
+                if self.check_mode:
+                    self.client = _NoStoreYet()
+                    return
+                os.makedirs(path, exist_ok=True)
+            self._lock = lock_store(path, self.params["timeout"])
+        with self.translated(*self.label):
+            self.client = open_client(self.params, self.warn)
+
+    def close(self):
+        if self.client is not None:
+            try:
+                self.client.close()
+            except Exception:  # pylint: disable=broad-except  # closing must never mask the real result
+                pass
+        if self._lock is not None:
+            self._lock.close()
+
+    @contextlib.contextmanager
+    def translated(self, action, resource):
+        """SDK, network and server errors inside the block -> ModuleError("Failed to <action> <resource>: ...")."""
+        try:
+            yield
+        except sdk_errors() as exc:
+            raise failed(action, resource, describe_error(exc, self.params.get("api_key")))
 
 
-def connect(module):
+def open_client(params, warn):
     """A QdrantClient for a server (url + api_key) or for the embedded engine (path).
 
     The embedded engine locks its folder for one client at a time; another process holding it is
     waited for (up to `timeout`) rather than failed at once, so serial tasks never trip over each other.
     """
-    params = module.params
     timeout = params["timeout"]
     if params.get("path"):
         deadline = time.monotonic() + timeout
@@ -204,23 +272,22 @@ def connect(module):
                     return QdrantClient(path=params["path"])
             except RuntimeError as exc:
                 if LOCK_MARKER not in to_text(exc) or time.monotonic() > deadline:
-                    raise QdrantModuleError("Failed to open the embedded Qdrant store %s: %s"
-                                            % (params["path"], to_text(exc)))
+                    raise failed("open", "the embedded Qdrant store %s" % params["path"], to_text(exc))
                 time.sleep(0.2)
             except (OSError, ValueError) as exc:
-                raise QdrantModuleError("Failed to open the embedded Qdrant store %s: %s" % (params["path"], exc))
+                raise failed("open", "the embedded Qdrant store %s" % params["path"], exc)
     with warnings.catch_warnings():
         # "Api key is used with an insecure connection" is about http:// URLs: the module warns itself.
         warnings.simplefilter("ignore")
         client = QdrantClient(url=params["url"], api_key=params.get("api_key") or None, timeout=timeout,
                               check_compatibility=False)
     if params.get("api_key") and params["url"].startswith("http://") and not _is_loopback(params["url"]):
-        module.warn("api_key is sent over plain http to %s; use an https URL" % mask_uri(params["url"]))
+        warn("api_key is sent over plain http to %s; use an https URL" % mask_uri(params["url"]))
     if params.get("key_wait_timeout"):
         try:
             wait_until_accepted(client, params["key_wait_timeout"])
         except Exception:  # pylint: disable=broad-except  # close the client, then let the caller report it
-            close(client)
+            client.close()
             raise
     return client
 
@@ -255,14 +322,6 @@ def wait_until_accepted(client, timeout):
 def _is_loopback(url):
     host = url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
     return host in ("localhost", "127.0.0.1", "[::1]")
-
-
-def close(client):
-    if client is not None:
-        try:
-            client.close()
-        except Exception:  # pylint: disable=broad-except  # closing must never mask the real result
-            pass
 
 
 def describe_error(exc, api_key=None):
@@ -303,8 +362,8 @@ def _response_detail(exc):
 def sdk_errors():
     """The exceptions a qdrant-client call raises for server, network and input problems."""
     if not HAS_QDRANT:
-        return (QdrantModuleError,)
-    return (QdrantModuleError, ApiException, UnexpectedResponse, ResponseHandlingException, ValueError, RuntimeError, OSError)
+        return ()
+    return (ApiException, UnexpectedResponse, ResponseHandlingException, ValueError, RuntimeError, OSError)
 
 
 # ------------------------------------------------------------------ pure helpers (unit-tested)
@@ -312,51 +371,53 @@ def sdk_errors():
 def canonical_distance(value, where):
     lowered = {d.lower(): d for d in DISTANCES}
     if not isinstance(value, str) or value.lower() not in lowered:
-        raise QdrantModuleError("%s.distance must be one of %s, got %r" % (where, ", ".join(DISTANCES), value))
+        raise ModuleError("%s.distance must be one of %s, got %r" % (where, ", ".join(DISTANCES), value))
     return lowered[value.lower()]
 
 
 def validate_vector(spec, where):
-    """A vector spec {size, distance, on_disk} checked and normalized; raises QdrantModuleError."""
+    """A vector spec {size, distance, on_disk} checked and normalized; raises ModuleError."""
     if not isinstance(spec, dict):
-        raise QdrantModuleError("%s must be a dict with size and distance, got %r" % (where, spec))
+        raise ModuleError("%s must be a dict with size and distance, got %r" % (where, spec))
     unknown = sorted(set(spec) - {"size", "distance", "on_disk"})
     if unknown:
-        raise QdrantModuleError("%s has unknown keys %s; expected size, distance, on_disk" % (where, ", ".join(unknown)))
+        raise ModuleError("%s has unknown keys %s; expected size, distance, on_disk" % (where, ", ".join(unknown)))
     size = spec.get("size")
     try:
         size = int(size)
     except (TypeError, ValueError):
-        raise QdrantModuleError("%s.size must be a positive integer, got %r" % (where, spec.get("size")))
+        raise ModuleError("%s.size must be a positive integer, got %r" % (where, spec.get("size")))
     if size <= 0:
-        raise QdrantModuleError("%s.size must be a positive integer, got %s" % (where, size))
+        raise ModuleError("%s.size must be a positive integer, got %s" % (where, size))
     if size > VECTOR_SIZE_MAX:
-        raise QdrantModuleError("%s.size must be at most %d (Qdrant's largest vector), got %s" % (where, VECTOR_SIZE_MAX, size))
+        raise ModuleError("%s.size must be at most %d (Qdrant's largest vector), got %s" % (where, VECTOR_SIZE_MAX, size))
     on_disk = spec.get("on_disk")
     if on_disk is not None and not isinstance(on_disk, bool):
-        raise QdrantModuleError("%s.on_disk must be a boolean, got %r" % (where, on_disk))
+        raise ModuleError("%s.on_disk must be a boolean, got %r" % (where, on_disk))
     return {"size": size, "distance": canonical_distance(spec.get("distance"), where), "on_disk": on_disk}
 
 
 def validate_sparse(spec, where):
     spec = spec or {}
     if not isinstance(spec, dict):
-        raise QdrantModuleError("%s must be a dict (on_disk, modifier), got %r" % (where, spec))
+        raise ModuleError("%s must be a dict (on_disk, modifier), got %r" % (where, spec))
     unknown = sorted(set(spec) - {"on_disk", "modifier"})
     if unknown:
-        raise QdrantModuleError("%s has unknown keys %s; expected on_disk, modifier" % (where, ", ".join(unknown)))
+        raise ModuleError("%s has unknown keys %s; expected on_disk, modifier" % (where, ", ".join(unknown)))
     modifier = spec.get("modifier")
     if modifier is not None and modifier not in SPARSE_MODIFIERS:
-        raise QdrantModuleError("%s.modifier must be one of %s, got %r" % (where, ", ".join(SPARSE_MODIFIERS), modifier))
+        raise ModuleError("%s.modifier must be one of %s, got %r" % (where, ", ".join(SPARSE_MODIFIERS), modifier))
     return {"on_disk": spec.get("on_disk"), "modifier": modifier}
 
 
-def validate_payload_indexes(indexes):
+def validate_payload_indexes(indexes, where="payload_indexes"):
+    if not isinstance(indexes, dict):
+        raise ModuleError("%s must be a dict of payload field to schema type, got %r" % (where, indexes))
     result = {}
-    for field, schema in (indexes or {}).items():
+    for field, schema in indexes.items():
         if schema not in PAYLOAD_SCHEMA_TYPES:
-            raise QdrantModuleError("payload_indexes.%s: unknown payload schema type %r; Qdrant knows %s"
-                                    % (field, schema, ", ".join(PAYLOAD_SCHEMA_TYPES)))
+            raise ModuleError("%s.%s: unknown payload schema type %r; Qdrant knows %s"
+                              % (where, field, schema, ", ".join(PAYLOAD_SCHEMA_TYPES)))
         result[field] = schema
     return result
 
@@ -373,7 +434,7 @@ def validate_model(option, value, model):
     except (ValidationError, TypeError) as exc:
         errors = exc.errors() if isinstance(exc, ValidationError) else [{"loc": (), "msg": to_text(exc)}]
         text = "; ".join("%s: %s" % (".".join(str(p) for p in e.get("loc", ())) or "value", e.get("msg")) for e in errors[:3])
-        raise QdrantModuleError("%s is not valid: %s" % (option, text))
+        raise ModuleError("%s is not valid: %s" % (option, text))
     return parsed.model_dump(mode="json", exclude_none=True)
 
 

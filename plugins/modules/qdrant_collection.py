@@ -9,11 +9,12 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: qdrant_collection
-short_description: Create, update, recreate or delete a Qdrant collection
+short_description: Create, update, recreate or delete Qdrant collections
 version_added: 0.1.0
 description:
   - Makes a Qdrant collection match the declared vectors, sparse vectors, index and storage settings,
-    and its payload indexes.
+    and its payload indexes; or, with O(collections), a list of collections in one run (one process,
+    one connection, the embedded store locked once).
   - Settings Qdrant can change in place (vector O(vectors.on_disk), sparse vector parameters, HNSW,
     optimizer and quantization settings, O(on_disk_payload), O(replication_factor),
     O(write_consistency_factor)) are updated in place. Payload indexes are created, replaced when
@@ -21,14 +22,32 @@ description:
   - A change that needs a new collection (vector size or distance, the set of named or sparse
     vectors, O(shard_number)) fails with a message saying so, unless O(recreate=true). Recreating or
     deleting a collection that holds points also needs O(force=true).
+  - With O(collections), every element is checked before anything is read or changed, and every
+    refusal (a change that needs O(recreate), a deletion that needs O(force)) is raised before
+    anything is changed.
   - Works against a Qdrant server or Qdrant Cloud (O(url)) and against qdrant-client's embedded
     engine (O(path)). See O(path) for what the embedded engine does not apply.
 author: LLM Twin deploy team (@llmtwin)
 options:
   name:
-    description: Name of the collection. An alias of that name is not taken for the collection.
+    description:
+      - Name of the collection. An alias of that name is not taken for the collection.
+      - Exactly one of O(name) and O(collections) is required.
     type: str
-    required: true
+  collections:
+    description:
+      - Several collections in one task, each a dict of the per-collection options of this module
+        (C(name) required; C(state), C(vectors), C(named_vectors), C(sparse_vectors), C(hnsw_config),
+        C(optimizers_config), C(quantization_config), C(on_disk_payload), C(shard_number),
+        C(replication_factor), C(write_consistency_factor), C(payload_indexes),
+        C(purge_payload_indexes), C(recreate), C(force)), with the same meaning as the options below.
+      - O(state), O(force), O(recreate), O(purge_payload_indexes) and O(payload_indexes) given with
+        O(collections) are the defaults of the elements that do not set them; the other per-collection
+        options cannot be given with O(collections).
+      - The result is RV(collections) instead of RV(collection). Errors name the element,
+        for example C(collections[2].vectors.size).
+    type: list
+    elements: dict
   state:
     description: Whether the collection should exist.
     type: str
@@ -108,6 +127,7 @@ options:
 extends_documentation_fragment:
   - llmtwin.deploy.qdrant
   - llmtwin.deploy.qdrant.attributes
+  - llmtwin.deploy.actions
 """
 
 EXAMPLES = r"""
@@ -127,6 +147,17 @@ EXAMPLES = r"""
     path: /srv/qdrant
     name: cleaned_posts
 
+- name: All the LLM Twin's collections in one task, in the embedded engine
+  llmtwin.deploy.qdrant_collection:
+    path: /srv/qdrant
+    payload_indexes: {author_id: keyword}   # the default of every element that sets none
+    collections:
+      - name: cleaned_posts
+      - name: embedded_posts
+        vectors: {size: 384, distance: Cosine}
+      - name: old_posts
+        state: absent
+
 - name: Change the vector size (deletes the collection's points)
   llmtwin.deploy.qdrant_collection:
     url: http://127.0.0.1:6333
@@ -139,7 +170,7 @@ EXAMPLES = r"""
 RETURN = r"""
 collection:
   description: The collection after the task (predicted in check mode); C({name, exists=false}) when absent.
-  returned: always
+  returned: when O(name) is given
   type: dict
   contains:
     name: {description: Collection name., type: str}
@@ -163,56 +194,98 @@ collection:
     exists: true
     vectors: {size: 384, distance: Cosine, on_disk: null}
     payload_indexes: {author_id: keyword}
+collections:
+  description:
+    - With O(collections), each collection after the task (predicted in check mode), in the order given;
+      the keys are those of RV(collection).
+  returned: when O(collections) is given
+  type: list
+  elements: dict
+  sample:
+    - {name: cleaned_posts, exists: true, vectors: null, payload_indexes: {author_id: keyword}}
+    - {name: old_posts, exists: false}
 actions:
-  description: What the task did or would do, in order.
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - >-
+      Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed.
+    - Also returned when the task fails, listing only what was really done before the failure.
+    - >-
+      Kinds here: C(collection <name>) (a recreate is C(delete collection <name>: recreate (<why>))
+      then C(create collection <name>)), C(payload_index <collection>.<field>) (detail: its type).
   returned: always
   type: list
   elements: str
-  sample: ["create collection embedded_posts", "create payload index author_id (keyword)"]
+  sample: ["create collection embedded_posts", "create payload_index embedded_posts.author_id: keyword",
+           "update collection cleaned_posts: hnsw_config"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["collection embedded_posts", "payload_index embedded_posts.author_id"]
 """
 
 import copy
+import functools
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, failed
 from ansible_collections.llmtwin.deploy.plugins.module_utils._qdrant import (
-    QDRANT_MUTUALLY_EXCLUSIVE, QDRANT_REQUIRED_ONE_OF, SERVER_ONLY_OPTIONS, QdrantModuleError, absent_view,
-    check_sdk, describe_error, is_embedded, name_error, open_client, qdrant_argument_spec, quantization_adapter,
-    read_collection, sdk_errors, validate_model, validate_payload_indexes, validate_sparse, validate_vector,
+    SERVER_ONLY_OPTIONS, QdrantModule, absent_view, check_elements, check_name, check_unique, list_aliases,
+    list_collection_names, quantization_adapter, read_collection, validate_model, validate_payload_indexes,
+    validate_sparse, validate_vector,
 )
 
 try:
     from qdrant_client import models
 except ImportError:
-    pass  # check_sdk() reports the missing library
+    pass  # QdrantModule.validate_connection() reports the missing library
+
+# The per-collection options: module options in the single form, keys of each element of `collections`.
+COLLECTION_OPTIONS = dict(
+    name="str", state="str", vectors="dict", named_vectors="dict", sparse_vectors="dict", hnsw_config="dict",
+    optimizers_config="dict", quantization_config="dict", on_disk_payload="bool", shard_number="int",
+    replication_factor="int", write_consistency_factor="int", payload_indexes="dict", purge_payload_indexes="bool",
+    recreate="bool", force="bool",
+)
+# Given with `collections`, these are the default of every element that does not set them; the other
+# per-collection options describe one collection and cannot be given with `collections`.
+LIST_DEFAULTS = ("state", "force", "recreate", "purge_payload_indexes", "payload_indexes")
+ONE_COLLECTION_ONLY = tuple(o for o in COLLECTION_OPTIONS if o != "name" and o not in LIST_DEFAULTS)
 
 
-def build_desired(params):
-    """Module params -> validated plain desired state; raises QdrantModuleError naming the option."""
+def build_desired(params, where=""):
+    """Per-collection options -> validated plain desired state; raises ModuleError naming the option.
+
+    `where` prefixes every option name in messages ("collections[2]." in the list form)."""
     desired = {
-        "vectors": validate_vector(params["vectors"], "vectors") if params.get("vectors") else None,
+        "vectors": validate_vector(params["vectors"], where + "vectors") if params.get("vectors") else None,
         "named_vectors": {},
         "sparse_vectors": {},
         "payload_indexes": None,
     }
     named = params.get("named_vectors") or {}
     if not isinstance(named, dict):
-        raise QdrantModuleError("named_vectors must be a dict of vector name to {size, distance}")
+        raise ModuleError("%snamed_vectors must be a dict of vector name to {size, distance}" % where)
     for vname in sorted(named):
-        desired["named_vectors"][vname] = validate_vector(named[vname], "named_vectors.%s" % vname)
+        desired["named_vectors"][vname] = validate_vector(named[vname], "%snamed_vectors.%s" % (where, vname))
     for sname in sorted(params.get("sparse_vectors") or {}):
-        desired["sparse_vectors"][sname] = validate_sparse(params["sparse_vectors"][sname], "sparse_vectors.%s" % sname)
+        desired["sparse_vectors"][sname] = validate_sparse(params["sparse_vectors"][sname],
+                                                           "%ssparse_vectors.%s" % (where, sname))
     if params.get("payload_indexes") is not None:
-        desired["payload_indexes"] = validate_payload_indexes(params["payload_indexes"])
+        desired["payload_indexes"] = validate_payload_indexes(params["payload_indexes"], where + "payload_indexes")
     for option in ("shard_number", "replication_factor", "write_consistency_factor"):
         value = params.get(option)
         if value is not None and value < 1:
-            raise QdrantModuleError("%s must be at least 1, got %s" % (option, value))
+            raise ModuleError("%s%s must be at least 1, got %s" % (where, option, value))
         desired[option] = value
     desired["on_disk_payload"] = params.get("on_disk_payload")
-    desired["hnsw_config"] = validate_model("hnsw_config", params.get("hnsw_config"), models.HnswConfigDiff)
-    desired["optimizers_config"] = validate_model("optimizers_config", params.get("optimizers_config"),
+    desired["hnsw_config"] = validate_model(where + "hnsw_config", params.get("hnsw_config"), models.HnswConfigDiff)
+    desired["optimizers_config"] = validate_model(where + "optimizers_config", params.get("optimizers_config"),
                                                   models.OptimizersConfigDiff)
-    desired["quantization_config"] = validate_model("quantization_config", params.get("quantization_config"),
+    desired["quantization_config"] = validate_model(where + "quantization_config", params.get("quantization_config"),
                                                     quantization_adapter())
     return desired
 
@@ -397,93 +470,11 @@ def _diffable(view):
     return dict((k, v) for k, v in view.items() if k != "status")
 
 
-def run(module, client):
-    params = module.params
-    name = params["name"]
-    embedded = is_embedded(module)
-    timeout = params["timeout"]
-    actions = []
-    current = read_collection(client, name)
-
-    if params["state"] == "absent":
-        if not current["exists"]:
-            return False, current, current, actions
-        count = points_in(client, current)
-        if count and not params["force"]:
-            raise QdrantModuleError("Failed to delete collection %s: it holds %s points; set force: true to delete "
-                                    "them" % (name, count))
-        actions.append("delete collection %s" % name)
-        if not module.check_mode:
-            client.delete_collection(name, timeout=timeout)
-        return True, current, absent_view(name), actions
-
-    desired = build_desired(params)
-    if embedded:
-        ignored = ignored_in_embedded(desired)
-        if ignored:
-            module.warn("The embedded Qdrant engine (path mode) does not apply %s; they take effect on a Qdrant "
-                        "server only, and are not reported as changes here" % ", ".join(ignored))
-
-    recreate = False
-    if current["exists"]:
-        reasons = recreate_reasons(desired, current, embedded)
-        if reasons:
-            if not params["recreate"]:
-                raise QdrantModuleError("Failed to update collection %s: changing %s needs a new collection; set "
-                                        "recreate: true to delete and create it (its points are lost)"
-                                        % (name, "; ".join(reasons)))
-            count = points_in(client, current)
-            if count and not params["force"]:
-                raise QdrantModuleError("Failed to recreate collection %s (%s): it holds %s points; set force: true "
-                                        "to delete them" % (name, "; ".join(reasons), count))
-            recreate = True
-
-    if not current["exists"] or recreate:
-        after = created_view(name, desired, embedded)
-        actions.append(("recreate collection %s" if recreate else "create collection %s") % name)
-        index_create, index_delete = ([] if embedded else sorted((desired["payload_indexes"] or {}).items())), []
-        update = {}
-    elif embedded:
-        update, after = {}, current
-        index_create, index_delete = [], []
-        want = desired["vectors"]
-        if want and want["on_disk"] is not None and want["on_disk"] != current["vectors"]["on_disk"]:
-            module.warn("The embedded Qdrant engine cannot change vectors.on_disk of an existing collection")
-    else:
-        update, after = plan_updates(desired, current)
-        index_create, index_delete = plan_indexes(desired, current, params["purge_payload_indexes"])
-        if update:
-            actions.append("update collection %s: %s" % (name, ", ".join(sorted(update))))
-    after = copy.deepcopy(after)
-    for field in index_delete:
-        actions.append("delete payload index %s" % field)
-        after["payload_indexes"].pop(field, None)
-    for field, schema in index_create:
-        actions.append("create payload index %s (%s)" % (field, schema))
-        after["payload_indexes"][field] = schema
-    if recreate:
-        after["aliases"] = current.get("aliases", [])
-
-    if actions and not module.check_mode:
-        if recreate:
-            client.delete_collection(name, timeout=timeout)
-        if not current["exists"] or recreate:
-            create_collection(client, name, desired, embedded, timeout)
-        elif update:
-            update_collection(client, name, update, timeout)
-        for field in index_delete:
-            client.delete_payload_index(name, field, wait=True, timeout=timeout)
-        for field, schema in index_create:
-            client.create_payload_index(name, field, field_schema=models.PayloadSchemaType(schema), wait=True,
-                                        timeout=timeout)
-        after = read_collection(client, name)
-    return bool(actions), current, after, actions
-
-
-def main():
-    argument_spec = qdrant_argument_spec()
-    argument_spec.update(
-        name=dict(type="str", required=True),
+class Collections(QdrantModule):
+    resource = "collection"
+    argument_spec = dict(
+        name=dict(type="str"),
+        collections=dict(type="list", elements="dict"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         vectors=dict(type="dict", options=dict(
             size=dict(type="int", required=True),
@@ -504,35 +495,155 @@ def main():
         recreate=dict(type="bool", default=False),
         force=dict(type="bool", default=False),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=QDRANT_MUTUALLY_EXCLUSIVE + [("vectors", "named_vectors")],
-        required_one_of=QDRANT_REQUIRED_ONE_OF,
-        supports_check_mode=True,
+    module_kwargs = dict(
+        mutually_exclusive=(QdrantModule.module_kwargs["mutually_exclusive"]
+                            + [("name", "collections"), ("vectors", "named_vectors")]
+                            + [("collections", option) for option in ONE_COLLECTION_ONLY]),
+        required_one_of=QdrantModule.module_kwargs["required_one_of"] + [("name", "collections")],
     )
-    check_sdk(module)
-    try:
-        error = name_error(module.params["name"], "name")
-        if error:
-            raise QdrantModuleError(error)
-        if module.params["state"] == "present":
-            build_desired(module.params)  # bad input fails here, before any connection
-    except QdrantModuleError as exc:
-        module.fail_json(msg=str(exc))
 
-    try:
+    def validate(self):
+        """Every collection's options, as (options, desired state or None for absent), before connecting."""
+        self.validate_connection()
+        if self.params["collections"] is None:
+            specs, prefixes = [dict((k, self.params.get(k)) for k in COLLECTION_OPTIONS)], [""]
+        else:
+            self.resource = "collections"
+            specs = check_elements("collections", self.params["collections"], COLLECTION_OPTIONS,
+                                   {"state": ("present", "absent")})
+            for spec in specs:
+                for option in LIST_DEFAULTS:
+                    spec.setdefault(option, self.params[option])
+            prefixes = ["collections[%d]." % index for index in range(len(specs))]  # the element's path in messages
+        self.wanted = []
+        for spec, where in zip(specs, prefixes):
+            if spec.get("name") is None:
+                raise ModuleError("%sname is required" % where)
+            check_name(spec["name"], where + "name")
+            if spec.get("vectors") and spec.get("named_vectors"):
+                raise ModuleError("%svectors and %snamed_vectors are mutually exclusive" % (where, where))
+            desired = build_desired(spec, where) if spec["state"] == "present" else None
+            self.wanted.append((spec, desired))
+        names = [spec["name"] for spec, _desired in self.wanted]
+        check_unique("collections", names)
+        self.label = ("manage", "collection %s" % names[0] if len(names) == 1 else ("collections " + ", ".join(names)).strip())
+
+    def may_create_store(self):
         # only state present creates an embedded store that does not exist yet (see the path option)
-        with open_client(module, may_be_new=module.params["state"] == "present") as client:
-            changed, before, after, actions = run(module, client)
-    except QdrantModuleError as exc:
-        module.fail_json(msg=describe_error(exc, module.params.get("api_key")))
-    except sdk_errors() as exc:
-        module.fail_json(msg="Failed to manage collection %s: %s"
-                         % (module.params["name"], describe_error(exc, module.params.get("api_key"))))
-    result = dict(changed=changed, collection=after, actions=actions)
-    if module._diff:
-        result["diff"] = dict(before=_diffable(before), after=_diffable(after))
-    module.exit_json(**result)
+        return any(desired is not None for _spec, desired in self.wanted)
+
+    def run(self):
+        with self.translated(*self.label):
+            names = list_collection_names(self.client)
+            alias_list = list_aliases(self.client)
+        plans = []
+        for spec, desired in self.wanted:
+            with self.translated("manage", "collection %s" % spec["name"]):
+                current = read_collection(self.client, spec["name"], alias_list, names)
+                plans.append(self.plan(spec, desired, current))
+        self.warn_ignored()
+        # every refusal was raised above: nothing has been changed before all collections are planned
+        for _before, _after, steps in plans:
+            for verb, kind, name, call, detail in steps:
+                with self.translated(verb, "%s %s" % (kind, name)):
+                    self.act(verb, kind, name, call, detail)
+        if self.changed and not self.check_mode:
+            with self.translated("read", "the collections after the change"):
+                alias_list = list_aliases(self.client)
+                for index, (spec, desired) in enumerate(self.wanted):
+                    if desired is not None and plans[index][2]:
+                        after = read_collection(self.client, spec["name"], alias_list, [spec["name"]])
+                        plans[index] = (plans[index][0], after, plans[index][2])
+        befores = [_diffable(before) for before, _after, _steps in plans]
+        afters = [after for _before, after, _steps in plans]
+        if self.resource == "collection":
+            self.diff(befores[0], _diffable(afters[0]))
+            return afters[0]
+        self.diff(dict((b["name"], b) for b in befores), dict((a["name"], _diffable(a)) for a in afters))
+        return afters
+
+    def plan(self, spec, desired, current):
+        """(before, predicted after, steps) for one collection; steps are act() arguments, in order."""
+        client, name, timeout = self.client, spec["name"], self.params["timeout"]
+        self.manage("collection", name)
+        steps = []
+        if desired is None:
+            if not current["exists"]:
+                return current, current, steps
+            count = points_in(client, current)
+            if count and not spec["force"]:
+                raise failed("delete", "collection %s" % name, "it holds %s points; set force: true to delete them" % count)
+            steps.append(("delete", "collection", name, functools.partial(client.delete_collection, name, timeout=timeout),
+                          None))
+            return current, absent_view(name), steps
+
+        recreate = []
+        if current["exists"]:
+            recreate = recreate_reasons(desired, current, self.embedded)
+            if recreate and not spec["recreate"]:
+                raise failed("update", "collection %s" % name, "changing %s needs a new collection; set recreate: true "
+                             "to delete and create it (its points are lost)" % "; ".join(recreate))
+            count = points_in(client, current) if recreate else 0
+            if count and not spec["force"]:
+                raise failed("recreate", "collection %s (%s)" % (name, "; ".join(recreate)),
+                             "it holds %s points; set force: true to delete them" % count)
+
+        index_create, index_delete = [], []
+        if not current["exists"] or recreate:
+            after = created_view(name, desired, self.embedded)
+            if recreate:
+                steps.append(("delete", "collection", name, functools.partial(client.delete_collection, name,
+                                                                              timeout=timeout),
+                              "recreate (%s)" % "; ".join(recreate)))
+                after["aliases"] = current.get("aliases", [])
+            steps.append(("create", "collection", name,
+                          functools.partial(create_collection, client, name, desired, self.embedded, timeout), None))
+            if not self.embedded:
+                index_create = sorted((desired["payload_indexes"] or {}).items())
+        elif self.embedded:
+            after = copy.deepcopy(current)
+            want = desired["vectors"]
+            if want and want["on_disk"] is not None and want["on_disk"] != current["vectors"]["on_disk"]:
+                self.warn("The embedded Qdrant engine cannot change vectors.on_disk of an existing collection (%s)" % name)
+        else:
+            update, after = plan_updates(desired, current)
+            after = copy.deepcopy(after)
+            index_create, index_delete = plan_indexes(desired, current, spec["purge_payload_indexes"])
+            if update:
+                steps.append(("update", "collection", name,
+                              functools.partial(update_collection, client, name, update, timeout), ", ".join(sorted(update))))
+        if not self.embedded:
+            for field in sorted(desired["payload_indexes"] or {}):
+                self.manage("payload_index", "%s.%s" % (name, field))
+        for field in index_delete:
+            steps.append(("delete", "payload_index", "%s.%s" % (name, field),
+                          functools.partial(client.delete_payload_index, name, field, wait=True, timeout=timeout), None))
+            after["payload_indexes"].pop(field, None)
+        for field, schema in index_create:
+            steps.append(("create", "payload_index", "%s.%s" % (name, field),
+                          functools.partial(client.create_payload_index, name, field,
+                                            field_schema=models.PayloadSchemaType(schema), wait=True, timeout=timeout),
+                          schema))
+            after["payload_indexes"][field] = schema
+        return current, after, steps
+
+    def warn_ignored(self):
+        """One warning for the options the embedded engine does not apply, naming the collections."""
+        if not self.embedded:
+            return
+        by_options = {}
+        for spec, desired in self.wanted:
+            ignored = ignored_in_embedded(desired) if desired is not None else []
+            if ignored:
+                by_options.setdefault(", ".join(ignored), []).append(spec["name"])
+        for options, names in by_options.items():
+            self.warn("The embedded Qdrant engine (path mode) does not apply %s (collection%s %s); they take effect "
+                      "on a Qdrant server only, and are not reported as changes here"
+                      % (options, "s" if len(names) > 1 else "", ", ".join(names)))
+
+
+def main():
+    Collections.main()
 
 
 if __name__ == "__main__":

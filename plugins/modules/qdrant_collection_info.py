@@ -12,16 +12,22 @@ module: qdrant_collection_info
 short_description: Read Qdrant collections, their configuration, points count, payload schema and aliases
 version_added: 0.1.0
 description:
-  - Read-only. Returns one collection (O(name)) or every collection, plus every alias.
+  - Read-only. Returns one collection (O(name)), the collections listed in O(names), or every
+    collection, plus every alias.
   - A collection that does not exist is returned as C({name, exists=false}), not as an error.
 author: LLM Twin deploy team (@llmtwin)
 options:
   name:
-    description: Only this collection (an alias name is not resolved). Unset returns every collection.
+    description: Only this collection (an alias name is not resolved). Unset (and no O(names)) returns every collection.
     type: str
+  names:
+    description: Only these collections, in this order (alias names are not resolved). Mutually exclusive with O(name).
+    type: list
+    elements: str
 extends_documentation_fragment:
   - llmtwin.deploy.qdrant
   - llmtwin.deploy.qdrant.info_attributes
+  - llmtwin.deploy.actions
 """
 
 EXAMPLES = r"""
@@ -35,11 +41,18 @@ EXAMPLES = r"""
     url: "{{ qdrant_url }}"
     api_key: "{{ qdrant_api_key }}"
     name: embedded_posts
+
+- name: Read the collections the application uses
+  llmtwin.deploy.qdrant_collection_info:
+    path: "{{ local_qdrant_path }}"
+    names: [cleaned_posts, embedded_posts]
 """
 
 RETURN = r"""
 collections:
-  description: The collections, in name order (see M(llmtwin.deploy.qdrant_collection) for the keys).
+  description:
+    - The collections (see M(llmtwin.deploy.qdrant_collection) for the keys); in name order when every
+      collection is read, else in the order of O(name) or O(names). Returned as a list in every form.
   returned: always
   type: list
   elements: dict
@@ -55,44 +68,54 @@ aliases:
   returned: always
   type: dict
   sample: {posts: embedded_posts}
+actions:
+  description: Always empty, the module changes nothing.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+resources:
+  description: Always empty, the module reconciles nothing.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmtwin.deploy.plugins.module_utils._qdrant import (
-    QDRANT_MUTUALLY_EXCLUSIVE, QDRANT_REQUIRED_ONE_OF, QdrantModuleError, check_sdk, describe_error, list_aliases,
-    list_collection_names, name_error, open_client, qdrant_argument_spec, read_collection, sdk_errors,
+    QdrantModule, check_name, list_aliases, list_collection_names, read_collection,
 )
 
 
-def run(client, name):
-    alias_list = list_aliases(client)
-    existing = list_collection_names(client)
-    collections = [read_collection(client, n, alias_list, existing) for n in ([name] if name else existing)]
-    return collections, dict((a["alias_name"], a["collection_name"]) for a in alias_list)
+class CollectionInfo(QdrantModule):
+    resource = "collections"
+    argument_spec = dict(name=dict(type="str"), names=dict(type="list", elements="str"))
+    module_kwargs = dict(QdrantModule.module_kwargs,
+                         mutually_exclusive=QdrantModule.module_kwargs["mutually_exclusive"] + [("name", "names")])
+    label = ("read", "collections")
+
+    def validate(self):
+        self.validate_connection()
+        if self.params["name"] is not None:
+            self.wanted = [check_name(self.params["name"], "name")]
+        elif self.params["names"] is not None:
+            self.wanted = [check_name(n, "names[%d]" % i) for i, n in enumerate(self.params["names"])]
+        else:
+            self.wanted = None  # every collection
+
+    def run(self):
+        # read-only: a missing store is an error, never created (may_create_store() is False)
+        with self.translated(*self.label):
+            alias_list = list_aliases(self.client)
+            existing = list_collection_names(self.client)
+            collections = [read_collection(self.client, n, alias_list, existing) for n in (existing if self.wanted is None else self.wanted)]
+        aliases = dict((a["alias_name"], a["collection_name"]) for a in alias_list)
+        self.returns["aliases"] = aliases  # every alias of the store, beside the collections (see RETURN)
+        return collections
 
 
 def main():
-    argument_spec = qdrant_argument_spec()
-    argument_spec.update(name=dict(type="str"))
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=QDRANT_MUTUALLY_EXCLUSIVE,
-        required_one_of=QDRANT_REQUIRED_ONE_OF,
-        supports_check_mode=True,
-    )
-    check_sdk(module)
-    if module.params["name"] is not None:
-        error = name_error(module.params["name"], "name")
-        if error:
-            module.fail_json(msg=error)
-    try:
-        with open_client(module) as client:  # read-only: a missing store is an error, never created
-            collections, aliases = run(client, module.params["name"])
-    except QdrantModuleError as exc:
-        module.fail_json(msg=describe_error(exc, module.params.get("api_key")))
-    except sdk_errors() as exc:
-        module.fail_json(msg="Failed to read collections: %s" % describe_error(exc, module.params.get("api_key")))
-    module.exit_json(changed=False, collections=collections, aliases=aliases)
+    CollectionInfo.main()
 
 
 if __name__ == "__main__":

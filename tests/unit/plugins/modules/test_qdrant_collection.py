@@ -39,7 +39,8 @@ def test_creates_missing_collection_with_vectors_settings_and_indexes(capsys):
     assert writes[0]["body"]["on_disk_payload"] is True
     assert writes[1]["body"] == {"field_name": "author_id", "field_schema": "keyword"}
     assert all(r["api_key"] == API_KEY for r in replay.requests)
-    assert result["actions"] == ["create collection embedded_posts", "create payload index author_id (keyword)"]
+    assert result["actions"] == ["create collection embedded_posts", "create payload_index embedded_posts.author_id: keyword"]
+    assert result["resources"] == ["collection embedded_posts", "payload_index embedded_posts.author_id"]
 
 
 def test_matching_collection_is_unchanged_and_only_read(capsys):
@@ -110,7 +111,8 @@ def test_distance_change_with_recreate_deletes_and_creates_empty_collection(caps
     assert result["changed"] is True
     assert [(w["method"], w["path"]) for w in replay.writes()] == [
         ("DELETE", "/collections/embedded_posts"), ("PUT", "/collections/embedded_posts")]
-    assert result["actions"] == ["recreate collection embedded_posts"]
+    assert result["actions"] == ["delete collection embedded_posts: recreate (vectors.distance Cosine -> Dot)",
+                                 "create collection embedded_posts"]
 
 
 def test_recreate_of_collection_with_points_needs_force(capsys):
