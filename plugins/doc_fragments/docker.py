@@ -29,7 +29,8 @@ requirements:
   - docker (the Python SDK) >= 7.0
 """
 
-    # Registry endpoint and credentials (module_utils/_docker.py registry_argument_spec).
+    # Registry endpoint and credentials (module_utils/_docker.py registry_argument_spec); the registry
+    # client is module_utils/_registry.py.
     REGISTRY = r"""
 options:
   registry:
@@ -60,6 +61,11 @@ options:
     description: Seconds to wait for the registry's HTTP API.
     type: int
     default: 30
+"""
+
+    # ECR authorization (module_utils/_aws.py ecr_argument_spec), used with registry_auth=ecr.
+    ECR = r"""
+options:
   ecr_registry_id:
     description: The AWS account ID of the ECR registry; defaults to the caller's account.
     type: str
@@ -88,5 +94,6 @@ options:
     type: str
     aliases: [aws_profile]
 requirements:
-  - botocore (for registry_auth=ecr)
+  - botocore, for registry_auth=ecr with a profile or the default credential chain, and to remove ECR tags
+    (static keys get the token without it)
 """

@@ -189,5 +189,5 @@ class ResourceModule(object):
             msg = "%s (already done: %s)" % (msg, "; ".join(self.actions))
         # returns already set stay: a key created before a later step failed must not be lost
         result = dict(self.returns)
-        result.update(changed=done, actions=list(self.actions), resources=list(self.resources))
-        self.module.fail_json(msg=msg, **result)
+        result.update(msg=msg, changed=done, actions=list(self.actions), resources=list(self.resources))
+        self.module.fail_json(**result)

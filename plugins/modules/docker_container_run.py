@@ -23,6 +23,7 @@ author:
   - LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.docker
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying the target.
@@ -105,29 +106,40 @@ image:
   description: The image that ran.
   returned: always
   type: str
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create bucket llmtwin-artifacts", "update bucket llmtwin-artifacts: versioning Enabled"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["bucket llmtwin-artifacts"]
 """
 
 import json
 import time
 
-from ansible_collections.llmtwin.deploy.plugins.module_utils._common import mask_uri
-from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import (
-    APIError,
-    DockerException,
-    DockerFailure,
-    DockerModule,
-    docker_error,
-)
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, failed, mask_uri
+from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import DockerResource, docker_error, sdk_errors
 
 
 def check_params(params):
     """Bad input fails here, before the daemon is asked anything."""
     if not params["image"].strip():
-        raise DockerFailure("image: expected an image reference, got an empty string")
+        raise ModuleError("image: expected an image reference, got an empty string")
     if params["wait_timeout"] <= 0:
-        raise DockerFailure("wait_timeout: expected a positive number of seconds, got %d" % params["wait_timeout"])
+        raise ModuleError("wait_timeout: expected a positive number of seconds, got %d" % params["wait_timeout"])
     if params["output_lines"] < 0:
-        raise DockerFailure("output_lines: expected 0 or more, got %d" % params["output_lines"])
+        raise ModuleError("output_lines: expected 0 or more, got %d" % params["output_lines"])
 
 
 def parse_volumes(volumes):
@@ -136,8 +148,8 @@ def parse_volumes(volumes):
         parts = spec.split(":")
         if len(parts) not in (2, 3) or not parts[0].startswith("/") or not parts[1].startswith("/") \
                 or (len(parts) == 3 and parts[2] not in ("ro", "rw")):
-            raise DockerFailure("volumes: expected host_path:container_path[:ro|rw] with absolute paths, got %r"
-                                % spec)
+            raise ModuleError("volumes: expected host_path:container_path[:ro|rw] with absolute paths, got %r"
+                              % spec)
         binds[parts[0]] = {"bind": parts[1], "mode": parts[2] if len(parts) == 3 else "rw"}
     return binds
 
@@ -154,77 +166,85 @@ def parse_result(lines, prefix):
     return None
 
 
-def run_job(module, binds):
-    api = module.client
-    params = module.params
-    try:
-        api.inspect_image(params["image"])
-    except (APIError, DockerException) as exc:
-        raise docker_error("find image %s (it is not pulled; build or push it first)" % params["image"], exc)
-    host_config = api.create_host_config(binds=binds, network_mode=params["network_mode"])
-    try:
-        container = api.create_container(params["image"], command=params["command"],
-                                         environment=params["env"], user=params["user"] or None,
-                                         host_config=host_config)["Id"]
-    except (APIError, DockerException) as exc:
-        raise docker_error("create a container from %s" % params["image"], exc)
-    try:
-        api.start(container)
-        deadline = time.monotonic() + params["wait_timeout"]
-        while api.inspect_container(container)["State"]["Running"]:
-            if time.monotonic() > deadline:
-                api.kill(container)
-                raise DockerFailure("Failed to run %s: still running after wait_timeout=%d s; killed"
-                                    % (params["image"], params["wait_timeout"]))
-            time.sleep(0.5)
-        code = api.inspect_container(container)["State"]["ExitCode"]
-        text = api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace")
-    except (APIError, DockerException) as exc:
-        raise docker_error("run a container from %s" % params["image"], exc)
-    finally:
+class ContainerRun(DockerResource):
+    resource = "image"
+    argument_spec = dict(
+        image=dict(type="str", required=True),
+        command=dict(type="list", elements="str", default=[]),
+        env=dict(type="dict", default={}, no_log=True),
+        volumes=dict(type="list", elements="str", default=[]),
+        network_mode=dict(type="str", default="host"),
+        user=dict(type="str"),
+        wait_timeout=dict(type="int", default=1800),
+        result_prefix=dict(type="str", default="llm_twin result: "),
+        output_lines=dict(type="int", default=40),
+    )
+
+    def validate(self):
+        self.returns["image"] = self.params["image"]  # failures name the image too
+        super(ContainerRun, self).validate()
+        check_params(self.params)
+        self.binds = parse_volumes(self.params["volumes"])
+        self.env = dict((str(k), "" if v is None else str(v)) for k, v in self.params["env"].items())
+
+    def run(self):
+        params = self.params
+        image = params["image"]
+        # the job is named by its image and command; env values are secrets and stay out of the action
+        job = " ".join(params["command"]) or "(the image's default command)"
+        self.manage("job", image)
+        if self.check_mode:  # nothing runs: the job would run, and may change what it works on
+            self.returns["msg"] = "check mode: the job would run"
+            self.act("update", "job", image, detail=job)
+            return image
+        code, lines = self.run_job()
+        tail = lines[-params["output_lines"]:] if params["output_lines"] > 0 else []
+        self.returns.update(exit_code=code, output=tail)
+        if code != 0:
+            raise ModuleError("The job in %s exited with %d; its last lines: %s" % (image, code, " | ".join(tail[-5:])))
+        result = parse_result(lines, params["result_prefix"])
+        self.returns["result"] = result or {}
+        # without a result line a job that ran counts as a change
+        if result is None or bool(result.get("changed", True)):
+            self.act("update", "job", image, detail=job)
+        return image
+
+    def run_job(self):
+        api = self.daemon.api
+        params = self.params
+        image = params["image"]
         try:
-            api.remove_container(container, force=True)
-        except (APIError, DockerException):
-            module.warn("Could not remove the finished container %s" % container[:12])
-    lines = [mask_uri(line) for line in text.splitlines()]
-    return code, lines
+            api.inspect_image(image)
+        except sdk_errors() as exc:
+            raise docker_error("find", "image %s (it is not pulled; build or push it first)" % image, exc)
+        host_config = api.create_host_config(binds=self.binds, network_mode=params["network_mode"])
+        try:
+            container = api.create_container(image, command=params["command"], environment=self.env,
+                                             user=params["user"] or None, host_config=host_config)["Id"]
+        except sdk_errors() as exc:
+            raise docker_error("create", "a container from %s" % image, exc)
+        try:
+            api.start(container)
+            deadline = time.monotonic() + params["wait_timeout"]
+            while api.inspect_container(container)["State"]["Running"]:
+                if time.monotonic() > deadline:
+                    api.kill(container)
+                    raise failed("run", image, "still running after wait_timeout=%d s; killed" % params["wait_timeout"])
+                time.sleep(0.5)
+            code = api.inspect_container(container)["State"]["ExitCode"]
+            text = api.logs(container, stdout=True, stderr=True).decode("utf-8", "replace")
+        except sdk_errors() as exc:
+            raise docker_error("run", "a container from %s" % image, exc)
+        finally:
+            try:
+                api.remove_container(container, force=True)
+            except sdk_errors():
+                self.warn("Could not remove the finished container %s" % container[:12])
+        return code, [mask_uri(line) for line in text.splitlines()]
 
 
 def main():
-    module = DockerModule(
-        argument_spec=dict(
-            image=dict(type="str", required=True),
-            command=dict(type="list", elements="str", default=[]),
-            env=dict(type="dict", default={}, no_log=True),
-            volumes=dict(type="list", elements="str", default=[]),
-            network_mode=dict(type="str", default="host"),
-            user=dict(type="str"),
-            wait_timeout=dict(type="int", default=1800),
-            result_prefix=dict(type="str", default="llm_twin result: "),
-            output_lines=dict(type="int", default=40),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        check_params(params)
-        binds = parse_volumes(params["volumes"])
-        params["env"] = dict((str(k), "" if v is None else str(v)) for k, v in params["env"].items())
-        if module.check_mode:
-            module.exit_json(changed=True, image=params["image"], msg="check mode: the job would run")
-        code, lines = run_job(module, binds)
-    except DockerFailure as exc:
-        module.fail_json(msg=str(exc), image=params["image"])
-    finally:
-        module.close()
-    tail = lines[-params["output_lines"]:] if params["output_lines"] > 0 else []
-    result = parse_result(lines, params["result_prefix"])
-    if code != 0:
-        module.fail_json(msg="The job in %s exited with %d; its last lines: %s"
-                         % (params["image"], code, " | ".join(tail[-5:])),
-                         exit_code=code, output=tail, image=params["image"])
-    changed = bool(result.get("changed", True)) if result is not None else True
-    module.exit_json(changed=changed, exit_code=code, result=result or {}, output=tail, image=params["image"])
+    ContainerRun.main()
 
 
 if __name__ == "__main__":

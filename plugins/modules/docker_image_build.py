@@ -25,6 +25,7 @@ author:
   - LLM Twin deploy team (@llmtwin)
 extends_documentation_fragment:
   - llmtwin.deploy.docker
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying the target.
@@ -159,45 +160,66 @@ logs:
   returned: when return_logs=true and an image was built
   type: list
   elements: str
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create bucket llmtwin-artifacts", "update bucket llmtwin-artifacts: versioning Enabled"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["bucket llmtwin-artifacts"]
 """
 
 import os
 
+from ansible_collections.llmtwin.deploy.plugins.module_utils._build_context import (
+    TAG_LENGTH, ContextStream, context_entries, context_hash, context_matcher, load_hash_cache, save_hash_cache,
+)
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, failed
 from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import (
-    TAG_LENGTH, ContextStream, DockerFailure, DockerModule, context_entries, context_hash, context_matcher,
-    docker_error, is_not_found, load_hash_cache, repository_name_error, save_hash_cache, sdk_errors, stream_error,
+    DockerResource, docker_error, is_not_found, repository_name_error, sdk_errors, stream_error,
 )
 
 
 def validate(params):
     error = repository_name_error(params["name"])
     if error:
-        raise DockerFailure(error)
+        raise ModuleError(error)
     if params["state"] == "absent":
         return
     path = params["path"]
     if not path:
-        raise DockerFailure("path is required when state=present")
+        raise ModuleError("path is required when state=present")
     if not os.path.isdir(path):
-        raise DockerFailure("path must be an existing build context directory, got %s" % path)
+        raise ModuleError("path must be an existing build context directory, got %s" % path)
     dockerfile = params["dockerfile"]
     if os.path.isabs(dockerfile) or dockerfile.replace("\\", "/").split("/")[0] == "..":
-        raise DockerFailure("dockerfile must be relative to path and inside it, got %s" % dockerfile)
+        raise ModuleError("dockerfile must be relative to path and inside it, got %s" % dockerfile)
     if not os.path.isfile(os.path.join(path, dockerfile)):
-        raise DockerFailure("dockerfile %s does not exist in the build context %s" % (dockerfile, path))
+        raise ModuleError("dockerfile %s does not exist in the build context %s" % (dockerfile, path))
     cache = params["hash_cache"]
     context = os.path.realpath(path)
     if cache and os.path.realpath(cache).startswith(context + os.sep):
         relative = os.path.relpath(os.path.realpath(cache), context).replace(os.sep, "/")
         if not context_matcher(context, dockerfile).ignored(relative):
-            raise DockerFailure("hash_cache must be outside the build context or excluded by its .dockerignore "
-                                "(it would change the hash), got %s" % cache)
+            raise ModuleError("hash_cache must be outside the build context or excluded by its .dockerignore "
+                              "(it would change the hash), got %s" % cache)
     for key, value in params["build_args"].items():
         if isinstance(value, (dict, list)):
-            raise DockerFailure("build_args values must be strings, %s is not" % key)
+            raise ModuleError("build_args values must be strings, %s is not" % key)
 
 
 def build(client, params, entries, reference, content_hash):
+    """Stream exactly the hashed entries to the daemon; (image id, cache hits, log lines)."""
     labels = dict(params["labels"])
     labels["org.llmtwin.content-hash"] = content_hash
     stream = ContextStream(entries)
@@ -217,105 +239,105 @@ def build(client, params, entries, reference, content_hash):
             if isinstance(aux, dict) and aux.get("ID"):
                 image_id = aux["ID"]
     except sdk_errors() as exc:
-        raise docker_error("build image %s" % reference, exc)
+        raise docker_error("build", "image %s" % reference, exc)
     finally:
         stream.close()
     if stream.error is not None:
-        raise DockerFailure("Failed to build image %s: could not read the build context: %s" % (reference, stream.error))
+        raise failed("build", "image %s" % reference, "could not read the build context: %s" % stream.error)
     if error:
         step = [line for line in logs if line.startswith("Step ")]
         where = " (at %s)" % step[-1] if step else ""
-        raise DockerFailure("Failed to build image %s%s: %s" % (reference, where, error.strip()))
+        raise failed("build", "image %s%s" % (reference, where), error)
     cache_hits = sum(1 for line in logs if "Using cache" in line)
     return image_id, cache_hits, logs
 
 
-def remove_all(module):
-    name = module.params["name"]
-    removed = []
-    try:
-        images = module.client.images(name=name)
-    except sdk_errors() as exc:
-        raise docker_error("list images %s" % name, exc)
-    for image in images:
-        for tag in image.get("RepoTags") or []:
-            if tag.rpartition(":")[0] != name:
-                continue
-            if not module.check_mode:
-                try:
-                    module.client.remove_image(tag, noprune=False)
-                except sdk_errors() as exc:
-                    if is_not_found(exc):
-                        continue
-                    raise docker_error("remove image %s" % tag, exc)
-            removed.append(tag)
-    result = dict(changed=bool(removed), removed=sorted(removed), image=dict(name=name, tag=None, reference=None, id=None))
-    if module._diff:
-        result["diff"] = dict(before=dict(tags=sorted(removed)), after=dict(tags=[]))
-    return result
+class ImageBuild(DockerResource):
+    resource = "image"
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        path=dict(type="path"),
+        dockerfile=dict(type="str", default="Dockerfile"),
+        build_args=dict(type="dict", default={}),
+        target=dict(type="str"),
+        network_mode=dict(type="str"),
+        pull=dict(type="bool", default=False),
+        labels=dict(type="dict", default={}),
+        return_logs=dict(type="bool", default=False),
+        hash_cache=dict(type="path"),
+        build_timeout=dict(type="int", default=600),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
 
+    def validate(self):
+        super(ImageBuild, self).validate()
+        validate(self.params)
 
-def ensure_present(module):
-    params = module.params
-    context = os.path.realpath(params["path"])
-    entries = context_entries(context, params["dockerfile"])
-    cache = load_hash_cache(params["hash_cache"], context)
-    content_hash = context_hash(entries, params["dockerfile"], params["build_args"], params["target"], cache)
-    if not module.check_mode:  # check mode writes nothing, not even the cache
-        save_hash_cache(params["hash_cache"], context, cache, entries)
-    tag = content_hash[:TAG_LENGTH]
-    reference = "%s:%s" % (params["name"], tag)
-    files = [e for e in entries if e.kind == "file"]
-    image = dict(name=params["name"], tag=tag, reference=reference, id=None, content_hash=content_hash,
-                 files=len(files), bytes=sum(e.size for e in files))
-    existing = module.inspect_image(reference)
-    result = dict(changed=existing is None, built=existing is None, image=image)
-    if module._diff:
-        result["diff"] = dict(before=dict(reference=reference if existing else None),
-                              after=dict(reference=reference))
-    if existing is not None:
-        image["id"] = existing["Id"]
-        return result
-    if module.check_mode:
-        return result
-    image_id, cache_hits, logs = build(module.client, params, entries, reference, content_hash)
-    built = module.inspect_image(reference)
-    image["id"] = built["Id"] if built else image_id
-    result["cache_hits"] = cache_hits
-    if params["return_logs"]:
-        result["logs"] = logs
-    return result
+    def run(self):
+        if self.params["state"] == "absent":
+            return self.remove_all()
+        return self.ensure_present()
+
+    def ensure_present(self):
+        params = self.params
+        context = os.path.realpath(params["path"])
+        entries = context_entries(context, params["dockerfile"])
+        cache = load_hash_cache(params["hash_cache"], context)
+        content_hash = context_hash(entries, params["dockerfile"], params["build_args"], params["target"], cache)
+        if not self.check_mode:  # check mode writes nothing, not even the cache
+            save_hash_cache(params["hash_cache"], context, cache, entries)
+        tag = content_hash[:TAG_LENGTH]
+        reference = "%s:%s" % (params["name"], tag)
+        files = [e for e in entries if e.kind == "file"]
+        image = dict(name=params["name"], tag=tag, reference=reference, id=None, content_hash=content_hash,
+                     files=len(files), bytes=sum(e.size for e in files))
+        self.manage("image", reference)
+        existing = self.daemon.inspect_image(reference)
+        self.returns["built"] = existing is None
+        self.diff(dict(reference=reference if existing else None), dict(reference=reference))
+        if existing is not None:  # the content hash is built: no build, whatever Docker's image ID would be
+            image["id"] = existing["Id"]
+            return image
+        built = self.act("create", "image", reference,
+                         lambda: build(self.daemon.api, params, entries, reference, content_hash))
+        if built is not None:
+            image_id, self.returns["cache_hits"], logs = built
+            if params["return_logs"]:
+                self.returns["logs"] = logs
+            found = self.daemon.inspect_image(reference)
+            image["id"] = found["Id"] if found else image_id
+        return image
+
+    def remove_all(self):
+        name = self.params["name"]
+        api = self.daemon.api
+        removed = []
+        try:
+            images = api.images(name=name)
+        except sdk_errors() as exc:
+            raise docker_error("list", "images %s" % name, exc)
+        for image in images:
+            for tag in image.get("RepoTags") or []:
+                if tag.rpartition(":")[0] != name:
+                    continue
+                if not self.check_mode:
+                    try:
+                        api.remove_image(tag, noprune=False)
+                    except sdk_errors() as exc:
+                        if is_not_found(exc):
+                            continue
+                        raise docker_error("remove", "image %s" % tag, exc)
+                self.act("delete", "image", tag)
+                removed.append(tag)
+        if not removed:
+            self.manage("image", name)
+        self.returns["removed"] = sorted(removed)
+        self.diff(dict(tags=sorted(removed)), dict(tags=[]))
+        return dict(name=name, tag=None, reference=None, id=None)
 
 
 def main():
-    module = DockerModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            path=dict(type="path"),
-            dockerfile=dict(type="str", default="Dockerfile"),
-            build_args=dict(type="dict", default={}),
-            target=dict(type="str"),
-            network_mode=dict(type="str"),
-            pull=dict(type="bool", default=False),
-            labels=dict(type="dict", default={}),
-            return_logs=dict(type="bool", default=False),
-            hash_cache=dict(type="path"),
-            build_timeout=dict(type="int", default=600),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        supports_check_mode=True,
-    )
-    try:
-        validate(module.params)
-        if module.params["state"] == "absent":
-            result = remove_all(module)
-        else:
-            result = ensure_present(module)
-    except DockerFailure as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        module.close()
-    module.exit_json(**result)
+    ImageBuild.main()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ author:
 extends_documentation_fragment:
   - llmtwin.deploy.docker
   - llmtwin.deploy.docker.registry
+  - llmtwin.deploy.docker.ecr
+  - llmtwin.deploy.actions
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying the target.
@@ -136,14 +138,34 @@ removed:
   returned: when state=absent
   type: list
   elements: str
+actions:
+  description:
+    - What the task did, or in check mode would do, one entry per change, in the order made.
+    - "Each entry reads C(<verb> <kind> <name>) or C(<verb> <kind> <name>: <detail>), verb one of
+      C(create), C(update), C(delete). Empty when nothing changed."
+    - Also returned when the task fails, listing only what was really done before the failure.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create bucket llmtwin-artifacts", "update bucket llmtwin-artifacts: versioning Enabled"]
+resources:
+  description:
+    - Every resource the task reconciled, changed or not, one C(<kind> <name>) entry each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["bucket llmtwin-artifacts"]
 """
 
 import re
 
+from ansible_collections.llmtwin.deploy.plugins.module_utils._aws import ecr_argument_spec, ecr_authorization, ecr_delete_tags
+from ansible_collections.llmtwin.deploy.plugins.module_utils._common import ModuleError, failed
 from ansible_collections.llmtwin.deploy.plugins.module_utils._docker import (
-    REPOSITORY_PATH, DockerFailure, DockerModule, RegistryClient, docker_error, ecr_authorization, ecr_delete_tags, is_not_found,
-    registry_argument_spec, sdk_errors, split_reference, stream_error,
+    REPOSITORY_PATH, DockerResource, docker_argument_spec, docker_error, is_not_found, registry_argument_spec,
+    sdk_errors, split_reference, stream_error,
 )
+from ansible_collections.llmtwin.deploy.plugins.module_utils._registry import RegistryClient
 
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
@@ -157,21 +179,23 @@ def extra_tags(params):
 
 def validate(params):
     if not REPOSITORY_PATH.match(params["name"]):
-        raise DockerFailure("name must be a repository name (lowercase path, no registry, no tag), got %s"
-                            % params["name"])
+        raise ModuleError("name must be a repository name (lowercase path, no registry, no tag), got %s"
+                          % params["name"])
     if params["state"] == "present":
         if not params["source"]:
-            raise DockerFailure("source is required when state=present")
+            raise ModuleError("source is required when state=present")
         if not params["tag"] and not split_reference(params["source"])[1]:
-            raise DockerFailure("source must carry a tag (name:tag) unless tag is set, got %s" % params["source"])
+            raise ModuleError("source must carry a tag (name:tag) unless tag is set, got %s" % params["source"])
     for tag in ([params["tag"]] if params["tag"] else []) + extra_tags(params):
         if not TAG.match(tag):
-            raise DockerFailure("tag %s is not a valid Docker tag" % tag)
+            raise ModuleError("tag %s is not a valid Docker tag" % tag)
     auth = params["registry_auth"]
     if auth != "ecr" and not params["registry"]:
-        raise DockerFailure("registry is required unless registry_auth=ecr")
+        raise ModuleError("registry is required unless registry_auth=ecr")
     if auth == "basic" and (not params["registry_username"] or params["registry_password"] is None):
-        raise DockerFailure("registry_username and registry_password are required with registry_auth=basic")
+        raise ModuleError("registry_username and registry_password are required with registry_auth=basic")
+    if auth == "ecr" and not params.get("region"):
+        raise ModuleError("region is required with registry_auth=ecr (or set AWS_REGION)")
 
 
 def credentials(params):
@@ -185,93 +209,31 @@ def credentials(params):
     return None, None, params["registry"], False
 
 
-def push_tag(module, repository, tag, auth_config):
+def push_tag(client, repository, tag, auth_config):
+    """Push repository:tag; the digest the daemon reports (None when it does not say)."""
     reference = "%s:%s" % (repository, tag)
     digest = None
     try:
-        for message in module.client.push(repository, tag=tag, stream=True, decode=True, auth_config=auth_config):
+        for message in client.push(repository, tag=tag, stream=True, decode=True, auth_config=auth_config):
             error = stream_error(message)
             if error:
                 hint = ""
                 if re.search(r"unauthori[sz]ed|denied|authentication required", error, re.I):
                     hint = " Try checking registry_auth and the credentials for %s." % repository.split("/")[0]
-                raise DockerFailure("Failed to push %s: %s.%s" % (reference, error.strip().rstrip("."), hint))
+                raise failed("push", reference, "%s.%s" % (error.strip().rstrip("."), hint))
             aux = message.get("aux")
             if isinstance(aux, dict) and aux.get("Digest"):
                 digest = aux["Digest"]
     except sdk_errors() as exc:
-        raise docker_error("push %s" % reference, exc)
+        raise docker_error("push", reference, exc)
     return digest
 
 
-def tag_local(module, image_id, repository, tag):
+def tag_local(client, image_id, repository, tag):
     try:
-        module.client.tag(image_id, repository, tag=tag, force=True)
+        client.tag(image_id, repository, tag=tag, force=True)
     except sdk_errors() as exc:
-        raise docker_error("tag %s:%s" % (repository, tag), exc)
-
-
-def ensure_present(module, registry_client, registry, auth_config):
-    params = module.params
-    tag = params["tag"] or split_reference(params["source"])[1]
-    repository = "%s/%s" % (registry, params["name"])
-    tags = [tag] + [t for t in extra_tags(params) if t != tag]
-    before = dict((t, registry_client.manifest_digest(params["name"], t)) for t in tags)
-    after = dict(before)
-    image = module.inspect_image(params["source"])
-    if image is None and not module.check_mode:
-        raise DockerFailure("Failed to push %s:%s: the local image %s does not exist. Build it first."
-                            % (repository, tag, params["source"]))
-    known = set(d.partition("@")[2] for d in (image or {}).get("RepoDigests") or [] if d.startswith(repository + "@"))
-    pushed = []
-    digest = before[tag] if before[tag] in known else None
-    if digest is None:
-        pushed.append(tag)
-        if not module.check_mode:
-            tag_local(module, image["Id"], repository, tag)
-            digest = push_tag(module, repository, tag, auth_config) or registry_client.manifest_digest(params["name"], tag)
-            after[tag] = digest
-    for extra in tags[1:]:
-        if digest is not None and before[extra] == digest:
-            continue
-        pushed.append(extra)
-        if not module.check_mode:
-            tag_local(module, image["Id"], repository, extra)
-            after[extra] = push_tag(module, repository, extra, auth_config) or digest
-    result = dict(
-        changed=any(after[t] != before[t] for t in tags) if not module.check_mode else bool(pushed),
-        pushed=pushed,
-        image=dict(registry=registry, repository=repository, reference="%s:%s" % (repository, tag),
-                   digest=after[tag], tags=after),
-    )
-    if module._diff:
-        result["diff"] = dict(before=dict(tags=before), after=dict(tags=after if not module.check_mode else
-                                                                   dict((t, "(pushed)" if t in pushed else after[t])
-                                                                        for t in tags)))
-    return result
-
-
-def remove_local(module, repository, tags=None):
-    """Remove the local references repository:tag for tags (every tag of repository when None)."""
-    removed = []
-    try:
-        images = module.client.images(name=repository)
-    except sdk_errors() as exc:
-        raise docker_error("list images %s" % repository, exc)
-    for image in images:
-        for ref in image.get("RepoTags") or []:
-            ref_repository, ref_tag = split_reference(ref)
-            if ref_repository != repository or (tags is not None and ref_tag not in tags):
-                continue
-            if not module.check_mode:
-                try:
-                    module.client.remove_image(ref)
-                except sdk_errors() as exc:
-                    if is_not_found(exc):
-                        continue
-                    raise docker_error("remove image %s" % ref, exc)
-            removed.append(ref)
-    return sorted(removed)
+        raise docker_error("tag", "%s:%s" % (repository, tag), exc)
 
 
 def shared_manifests(digests, asked):
@@ -284,72 +246,170 @@ def shared_manifests(digests, asked):
     return shared
 
 
-def ensure_absent(module, registry_client, registry, is_ecr):
-    params = module.params
-    name = params["name"]
-    repository = "%s/%s" % (registry, name)
-    if params["tag"]:
-        asked = [params["tag"]] + [t for t in extra_tags(params) if t != params["tag"]]
-        # a registry-API DELETE takes every tag of the manifest: the kept tags' digests must be known
-        listed = asked if is_ecr else sorted(set(asked) | set(registry_client.tags(name)))
-    else:
-        asked = listed = registry_client.tags(name)
-    digests = dict((t, registry_client.manifest_digest(name, t)) for t in listed)
-    present = sorted(t for t in asked if digests[t])
-    if not is_ecr:
-        shared = shared_manifests(digests, asked)
-        if shared:
-            raise DockerFailure(
-                "Refusing to remove %s: on %s %s; the registry deletes a manifest with every tag that points at it. "
-                "Add those tags to extra_tags to remove them too, or leave the tag in place."
-                % (", ".join("%s:%s" % (repository, t) for t in sorted(shared)), registry,
-                   "; ".join("%s shares its manifest with %s" % (t, ", ".join(kept)) for t, kept in sorted(shared.items()))))
-    gone = present
-    if present and not module.check_mode:
-        if is_ecr:
-            gone = ecr_delete_tags(params, name, present)
-        else:
-            for digest in sorted(set(digests[t] for t in present)):
-                registry_client.delete_manifest(name, digest)
-    local = remove_local(module, repository, None if not params["tag"] else asked)
-    result = dict(changed=bool(gone or local), removed=["%s:%s" % (repository, t) for t in gone] + local,
-                  image=dict(registry=registry, repository=repository, reference=None, digest=None,
-                             tags=dict((t, None) for t in asked)))
-    if module._diff:
-        result["diff"] = dict(before=dict(tags=dict((t, digests[t]) for t in present)), after=dict(tags={}))
-    return result
-
-
-def main():
-    spec = registry_argument_spec()
-    spec.update(
+class ImagePush(DockerResource):
+    resource = "image"
+    argument_spec = dict(
         name=dict(type="str", required=True),
         source=dict(type="str"),
         tag=dict(type="str"),
         extra_tags=dict(type="list", elements="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    module = DockerModule(argument_spec=spec, supports_check_mode=True)
-    registry_client = None
-    try:
-        validate(module.params)
-        username, password, registry, is_ecr = credentials(module.params)
+
+    @staticmethod
+    def backend_spec():
+        spec = docker_argument_spec()
+        spec.update(registry_argument_spec())
+        spec.update(ecr_argument_spec())
+        return spec
+
+    def __init__(self):
+        super(ImagePush, self).__init__()
+        self.registry = self.registry_host = self.auth_config = None
+        self.is_ecr = False
+
+    def validate(self):
+        super(ImagePush, self).validate()
+        validate(self.params)
+
+    def connect(self):
+        super(ImagePush, self).connect()
+        username, password, self.registry_host, self.is_ecr = credentials(self.params)
         if password:
-            module.no_log_values.add(password)
-        registry_client = RegistryClient(registry, username, password, module.params["registry_insecure"],
-                                         module.params["registry_timeout"])
-        auth_config = dict(username=username, password=password) if username is not None else None
-        if module.params["state"] == "absent":
-            result = ensure_absent(module, registry_client, registry, is_ecr)
+            self.module.no_log_values.add(password)
+        self.registry = RegistryClient(self.registry_host, username, password, self.params["registry_insecure"],
+                                       self.params["registry_timeout"])
+        self.auth_config = dict(username=username, password=password) if username is not None else None
+
+    def close(self):
+        if self.registry is not None:
+            self.registry.close()
+        super(ImagePush, self).close()
+
+    def run(self):
+        if self.params["state"] == "absent":
+            return self.ensure_absent()
+        return self.ensure_present()
+
+    # ---- state=present
+    def push(self, image, repository, tag, before, digest=None):
+        """Point repository:tag at the image; the action is recorded when the remote digest changes (in
+        check mode: when a push would happen). Returns the remote digest after the push (None in check mode)."""
+        reference = "%s:%s" % (repository, tag)
+        verb = "create" if before is None else "update"
+        if self.check_mode:
+            self.act(verb, "tag", reference)
+            return None
+        tag_local(self.daemon.api, image["Id"], repository, tag)
+        after = push_tag(self.daemon.api, repository, tag, self.auth_config)
+        after = after or digest or self.registry.manifest_digest(self.params["name"], tag)
+        if after != before:
+            self.act(verb, "tag", reference, detail="digest %s" % after)
+        return after
+
+    def ensure_present(self):
+        params = self.params
+        tag = params["tag"] or split_reference(params["source"])[1]
+        repository = "%s/%s" % (self.registry_host, params["name"])
+        tags = [tag] + [t for t in extra_tags(params) if t != tag]
+        for name in tags:
+            self.manage("tag", "%s:%s" % (repository, name))
+        before = dict((t, self.registry.manifest_digest(params["name"], t)) for t in tags)
+        after = dict(before)
+        image = self.daemon.inspect_image(params["source"])
+        if image is None and not self.check_mode:
+            raise failed("push", "%s:%s" % (repository, tag),
+                         "the local image %s does not exist. Build it first." % params["source"])
+        known = set(d.partition("@")[2] for d in (image or {}).get("RepoDigests") or [] if d.startswith(repository + "@"))
+        pushed = []
+        digest = before[tag] if before[tag] in known else None
+        if digest is None:
+            pushed.append(tag)
+            digest = self.push(image, repository, tag, before[tag])
+            if digest is not None:
+                after[tag] = digest
+        for extra in tags[1:]:
+            if digest is not None and before[extra] == digest:
+                continue
+            pushed.append(extra)
+            moved = self.push(image, repository, extra, before[extra], digest)
+            if moved is not None:
+                after[extra] = moved
+        self.returns["pushed"] = pushed
+        planned = after if not self.check_mode else dict((t, "(pushed)" if t in pushed else after[t]) for t in tags)
+        self.diff(dict(tags=before), dict(tags=planned))
+        return dict(registry=self.registry_host, repository=repository, reference="%s:%s" % (repository, tag),
+                    digest=after[tag], tags=after)
+
+    # ---- state=absent
+    def remove_local(self, repository, tags=None):
+        """Remove the local references repository:tag for tags (every tag of repository when None)."""
+        api = self.daemon.api
+        removed = []
+        try:
+            images = api.images(name=repository)
+        except sdk_errors() as exc:
+            raise docker_error("list", "images %s" % repository, exc)
+        for image in images:
+            for ref in image.get("RepoTags") or []:
+                ref_repository, ref_tag = split_reference(ref)
+                if ref_repository != repository or (tags is not None and ref_tag not in tags):
+                    continue
+                if not self.check_mode:
+                    try:
+                        api.remove_image(ref)
+                    except sdk_errors() as exc:
+                        if is_not_found(exc):
+                            continue
+                        raise docker_error("remove", "image %s" % ref, exc)
+                self.act("delete", "image", ref)
+                removed.append(ref)
+        return sorted(removed)
+
+    def ensure_absent(self):
+        params = self.params
+        name = params["name"]
+        repository = "%s/%s" % (self.registry_host, name)
+        if params["tag"]:
+            asked = [params["tag"]] + [t for t in extra_tags(params) if t != params["tag"]]
+            # a registry-API DELETE takes every tag of the manifest: the kept tags' digests must be known
+            listed = asked if self.is_ecr else sorted(set(asked) | set(self.registry.tags(name)))
         else:
-            result = ensure_present(module, registry_client, registry, auth_config)
-    except DockerFailure as exc:
-        module.fail_json(msg=str(exc))
-    finally:
-        if registry_client is not None:
-            registry_client.close()
-        module.close()
-    module.exit_json(**result)
+            asked = listed = self.registry.tags(name)
+        for tag in asked:
+            self.manage("tag", "%s:%s" % (repository, tag))
+        digests = dict((t, self.registry.manifest_digest(name, t)) for t in listed)
+        present = sorted(t for t in asked if digests[t])
+        if not self.is_ecr:
+            shared = shared_manifests(digests, asked)
+            if shared:
+                raise ModuleError(
+                    "Refusing to remove %s: on %s %s; the registry deletes a manifest with every tag that points at it. "
+                    "Add those tags to extra_tags to remove them too, or leave the tag in place."
+                    % (", ".join("%s:%s" % (repository, t) for t in sorted(shared)), self.registry_host,
+                       "; ".join("%s shares its manifest with %s" % (t, ", ".join(kept)) for t, kept in sorted(shared.items()))))
+        gone = present
+        if self.is_ecr:
+            if present and not self.check_mode:
+                gone = ecr_delete_tags(params, name, present)
+            for tag in gone:
+                self.act("delete", "tag", "%s:%s" % (repository, tag))
+        else:
+            for digest in sorted(set(digests[t] for t in present)):
+                if not self.check_mode:
+                    self.registry.delete_manifest(name, digest)
+                for tag in present:
+                    if digests[tag] == digest:
+                        self.act("delete", "tag", "%s:%s" % (repository, tag), detail="manifest %s" % digest)
+        local = self.remove_local(repository, None if not params["tag"] else asked)
+        self.returns["removed"] = ["%s:%s" % (repository, t) for t in gone] + local
+        self.diff(dict(tags=dict((t, digests[t]) for t in present)), dict(tags={}))
+        return dict(registry=self.registry_host, repository=repository, reference=None, digest=None,
+                    tags=dict((t, None) for t in asked))
+
+
+def main():
+    ImagePush.main()
 
 
 if __name__ == "__main__":

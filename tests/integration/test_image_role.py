@@ -20,6 +20,26 @@ REPO = Path(__file__).resolve().parents[2]
 CONTEXT = REPO / "roles" / "image" / "molecule" / "default" / "files" / "context"
 PLAYBOOK = REPO / "playbooks" / "image.yml"
 ACCEPT = {"Accept": "application/vnd.docker.distribution.manifest.v2+json"}
+# the image target, then a play that checks what it published (tagged always: it runs under any --tags)
+OUTPUTS_PLAY = """
+- name: The image target
+  ansible.builtin.import_playbook: %s
+
+- name: Check what the image target published
+  hosts: deployer
+  gather_facts: false
+  tags: [always]
+  tasks:
+    - name: Check image_outputs
+      ansible.builtin.assert:
+        that:
+          - image_outputs.digest == '%s'
+          - image_outputs.repository == '%s'
+          - image_outputs.reference == image_outputs.repository ~ ':%s'
+          - image_outputs.latest == image_outputs.repository ~ ':latest'
+          - image_reference == image_outputs.reference and image_digest == image_outputs.digest
+          - image_latest == image_outputs.latest
+"""
 
 
 @pytest.fixture()
@@ -79,10 +99,14 @@ def test_role_builds_pushes_is_idempotent_and_tears_down(stack, setup, playbook)
         # nothing was built or pushed: the build and push tasks report ok, not changed
         assert "changed: [localhost]" not in again.stdout
 
-    # the outputs under --tags of another role: computed read-only, still the same facts
-    facts = playbook(PLAYBOOK, "--tags", "nothing-else", extra_vars=extra, env=env)
+    # the outputs under --tags of another role: computed read-only, still the same facts; image_outputs
+    # and its deprecated aliases agree, and name the pushed digest
+    outputs = context.parent / "outputs.yml"
+    outputs.write_text(OUTPUTS_PLAY % (PLAYBOOK, digest, "%s/%s" % (stack.registry, name), tag))
+    facts = playbook(outputs, "--tags", "nothing-else", extra_vars=extra, env=env)
     assert facts.rc == 0 and facts.changed == 0, facts
     assert "Compute the image's content hash" in facts.stdout and "Set the image facts" in facts.stdout
+    assert "Check image_outputs" in facts.stdout, facts
 
     # a one-line source change: new tag, latest moved, the unchanged app/ layer reused
     client = docker.DockerClient(base_url=stack.docker_host, timeout=60)
