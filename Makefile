@@ -32,7 +32,7 @@ test: setup       ## every test; brings the stack up and down itself
 	@bash scripts/test.sh
 
 test-unit: setup   ## one step of `make test`, on the tests' own stack (never the deployment's)
-	@bash scripts/test.sh unit unit-callback
+	@bash scripts/test.sh unit unit-controller
 
 test-integration: setup
 	@bash scripts/test.sh integration
@@ -49,8 +49,11 @@ sanity:
 build:
 	$(BIN)/ansible-galaxy collection build --force --output-path /tmp
 
-bench: up
-	$(BIN)/python bench/noop_rerun.py
+bench: up         ## side by side with what users run today (README: Speed); not part of `make test`
+	@cmp -s bench/requirements.txt bench/.venv/requirements.txt || { python3.11 -m venv bench/.venv \
+	  && bench/.venv/bin/pip install -q -r bench/requirements.txt && cp bench/requirements.txt bench/.venv/; }
+	@scripts/local-stack base-image
+	$(BIN)/python bench/side_by_side.py $(BENCH_ARGS)
 
 lock:             ## re-resolve requirements.in into the locked requirements.txt
 	@bash scripts/lock.sh

@@ -72,10 +72,12 @@ prereqs() {
 # the image builds of the integration tests and molecule need them, even when run alone
 if [ -n "${only// /}" ] && { wants integration || wants molecule; }; then only="$only prereqs "; fi
 step prereqs       prereqs
-step unit          python -m pytest -q -p no:cacheprovider tests/unit --ignore=tests/unit/plugins/callback
-# controller plugins apart: importing them flips ansible's is_controller switch for the whole process,
-# after which module warnings go to the display instead of the module's result
-step unit-callback python -m pytest -q -p no:cacheprovider tests/unit/plugins/callback
+# controller-side tests apart (the callback, the mongodb_uri filter and the templates that use it):
+# importing controller code flips ansible's is_controller switch for the whole process, after which
+# module warnings go to the display instead of the module's result
+controller_tests=(tests/unit/plugins/callback tests/unit/roles/test_mongo_role.py)
+step unit          python -m pytest -q -p no:cacheprovider -n 2 tests/unit "${controller_tests[@]/#/--ignore=}"
+step unit-controller python -m pytest -q -p no:cacheprovider "${controller_tests[@]}"
 step lint          ansible-lint --profile production -q
 step build         ansible-galaxy collection build --force --output-path "$(mktemp -d)"
 step sanity        bash scripts/sanity.sh

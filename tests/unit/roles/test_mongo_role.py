@@ -29,7 +29,12 @@ def test_connection_options_are_set_once_for_the_group():
     block = load("tasks/main.yml")[0]
     defaults = block["module_defaults"]
     assert set(defaults["group/llmtwin.deploy.mongodb"]) >= {"login_host", "login_port", "login_user", "login_password"}
-    assert defaults["llmtwin.deploy.mongodb_database"] == defaults["group/llmtwin.deploy.mongodb"]
+    assert set(defaults["group/llmtwin.deploy.atlas"]) >= {"api_base_url", "public_key", "client_id"}
+    # the group reaches mongodb_database because meta/runtime.yml lists it there
+    runtime = yaml.safe_load((ROLE.parents[1] / "meta" / "runtime.yml").read_text())
+    assert "mongodb_database" in runtime["action_groups"]["mongodb"]
+    for path in ("tasks/atlas.yml", "tasks/atlas_read.yml", "tasks/atlas_absent.yml"):
+        assert "module_defaults" not in (ROLE / path).read_text(), path  # set once, in main.yml
 
 
 def render(expression, variables):
