@@ -78,7 +78,7 @@ EXAMPLES = r"""
   no_log: true
   register: app_user
 
-- name: The application's connection string, password included (a secret: no_log)
+- name: "The application's connection string, password included (a secret, no_log)"
   ansible.builtin.set_fact:
     database_host: "{{ app_user.user.uri | llmtwin.deploy.mongodb_uri(password=mongo_app_password) }}"
   no_log: true
