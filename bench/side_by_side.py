@@ -173,7 +173,7 @@ def start_mongo_proxy(target: tuple[str, int], counter: Counter) -> int:
 
     def accept():
         while True:
-            client, _ = listener.accept()
+            client, _address = listener.accept()
             upstream = socket.create_connection(target)
 
             def inbound(c=client, u=upstream):
@@ -608,7 +608,7 @@ class Bench:
 
     def scale_point(self, side, play, variables) -> dict:
         converge = self.playbook(side, play, variables)
-        noops = [self.playbook(side, play, variables) for _ in range(self.opts.scale_runs)]
+        noops = [self.playbook(side, play, variables) for _run in range(self.opts.scale_runs)]
         self.log(f"scale {play} {len(json.dumps(variables))}B: converge {converge['s']:.1f} s rc={converge['rc']}, "
                  f"no-op {[round(r['s'], 1) for r in noops]} changed={[r['changed'] for r in noops]}")
         return {"converge": summarize([converge]), "noop": summarize(noops)}

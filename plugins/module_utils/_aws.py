@@ -224,8 +224,7 @@ def create_or_adopt(action, resource, exists_codes, fn, *args, **kwargs):
 def pages(action, resource, client, operation, **kwargs):
     """The pages of a paginated read, an AWS error becoming ModuleError like call()'s."""
     try:
-        for page in client.get_paginator(operation).paginate(**kwargs):
-            yield page
+        yield from client.get_paginator(operation).paginate(**kwargs)
     except aws_errors() as exc:
         raise translate(action, resource, exc)
 

@@ -103,8 +103,8 @@ def test_a_bad_element_fails_naming_its_path_before_anything_is_created(tmp_path
 
 def test_single_form_options_cannot_be_mixed_with_the_list(tmp_path, capsys):
     for extra in (dict(name="a"), dict(vectors=VEC)):
-        result, _out = run_module(qdrant_collection.main, dict(path=str(tmp_path / "q"), collections=[{"name": "b"}],
-                                                                **extra), capsys)
+        args = dict(path=str(tmp_path / "q"), collections=[{"name": "b"}], **extra)
+        result, _out = run_module(qdrant_collection.main, args, capsys)
         assert result["failed"] is True and "mutually exclusive" in result["msg"] and "collections" in result["msg"]
 
 
@@ -140,8 +140,8 @@ def test_server_state_and_force_given_once_apply_to_every_element(capsys):
         assert result["failed"] is True and "cleaned_posts" in result["msg"] and "holds 12 points" in result["msg"]
         assert replay.writes() == []
         result, _out = run_module(qdrant_collection.main, args_for(
-            replay, state="absent", force=True, collections=[{"name": "embedded_posts"}, {"name": "cleaned_posts"},
-                                                              {"name": "gone"}]), capsys)
+            replay, state="absent", force=True,
+            collections=[{"name": "embedded_posts"}, {"name": "cleaned_posts"}, {"name": "gone"}]), capsys)
     assert result["actions"] == ["delete collection embedded_posts", "delete collection cleaned_posts"]
     assert result["collections"] == [{"name": n, "exists": False} for n in ("embedded_posts", "cleaned_posts", "gone")]
     assert replay.state.collections == {}
