@@ -81,7 +81,7 @@ step unit-controller python -m pytest -q -p no:cacheprovider "${controller_tests
 step lint          ansible-lint --profile production -q
 step build         ansible-galaxy collection build --force --output-path "$(mktemp -d)"
 step sanity        bash scripts/sanity.sh
-step integration   python -m pytest -q -p no:cacheprovider --durations=15 -n "$workers" --dist loadgroup tests/integration
+step integration   python -m pytest -q -p no:cacheprovider --durations=15 -n "$workers" --dist loadfile tests/integration
 step reliability   python -m pytest -q -p no:cacheprovider tests/reliability
 step molecule      bash scripts/molecule-all.sh
 

@@ -23,9 +23,6 @@ _STACKS = [d for d in os.environ.get("LLMTWIN_TEST_STACK_DIRS", "").split(":") i
 if _WORKER.startswith("gw") and _STACKS:
     os.environ["LLMTWIN_STACK_DIR"] = _STACKS[int(_WORKER[2:]) % len(_STACKS)]
 STACK_DIR = Path(os.environ.get("LLMTWIN_STACK_DIR", REPO / ".local-stack")).resolve()
-# Test files that build the application image share one worker, so its Docker layer cache serves
-# every build after the first (two workers would each build it from scratch).
-_APP_IMAGE_FILES = {"test_llm_twin_image.py", "test_site.py"}
 # The longest file first: a worker starts it while the other takes the rest.
 _FIRST = ("test_site.py",)
 BIN = Path(sys.executable).parent
@@ -93,11 +90,8 @@ class Stack:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Group tests by file for pytest-xdist (--dist loadgroup): a file's module fixtures (one deployment,
-    one moto) then live on one worker, as in a serial run."""
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("app_image" if name in _APP_IMAGE_FILES else name))
+    """The longest file first. The test command runs pytest-xdist with --dist loadfile: a file's tests,
+    and so its module fixtures (one deployment, one moto), stay on one worker, in order, as serially."""
     items.sort(key=lambda item: item.path.name not in _FIRST)
 
 
