@@ -19,8 +19,13 @@ TAG = uuid.uuid4().hex[:6]
 PREFIX = f"rl-sec-{TAG}"
 DB = f"rl_sec_{TAG}"
 ROLES = ["mongo", "qdrant", "aws_zenml", "image"]
+# wired as site.yml's plays wire them: a role reads no other role's variables, only its own inputs
+WIRING = {
+    "aws_zenml": {"aws_zenml_app_settings": "{{ mongo_outputs.settings | combine(qdrant_outputs.settings) }}"},
+    "image": {"image_repository_uri": "{{ aws_zenml_outputs.repository_uri }}"},
+}
 DEPLOY = [{"name": "reliability deploy", "hosts": "deployer", "gather_facts": False,
-           "roles": [{"role": f"llmtwin.deploy.{r}"} for r in ROLES]}]
+           "roles": [{"role": f"llmtwin.deploy.{r}", "vars": WIRING.get(r, {})} for r in ROLES]}]
 
 
 @pytest.fixture(scope="module")
